@@ -1,0 +1,3 @@
+from spilno.cli import main
+
+main()

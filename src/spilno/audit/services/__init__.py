@@ -1,0 +1,5 @@
+"""Writes to the audit log: recording entries and signing checkpoints."""
+
+from spilno.audit.services.record import record, snapshot
+
+__all__ = ["record", "snapshot"]

@@ -1,0 +1,36 @@
+"""Template context shared by every page: the navigation the current user may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from spilno import __version__
+from spilno.kernel.access import can
+
+# (label, url name, action required or None for every signed-in user)
+NAVIGATION = [
+    (_("Home"), "home", None),
+    (_("Organisations"), "core:organisation-list", "core.organisation.view"),
+    (_("Agreements"), "core:agreement-list", "core.agreement.view"),
+    (_("Users"), "accounts:user-list", "accounts.user.view"),
+    (_("Audit log"), "audit:entry-list", "audit.entry.view"),
+    (_("API"), "api-1.0.0:openapi-view", None),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"navigation": [], "spilno_version": __version__}
+    items = []
+    for label, name, action in NAVIGATION:
+        if action is None or can(user, action):
+            url = reverse(name)
+            current = request.path == url or (url != "/" and request.path.startswith(url))
+            url = str(url)
+            items.append({"label": label, "url": url, "current": current})
+    return {"navigation": items, "spilno_version": __version__}
