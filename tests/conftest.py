@@ -120,9 +120,7 @@ def home_org(make_org: Callable[..., Organisation]) -> Organisation:
 
 
 @pytest.fixture
-def user_with_role(
-    make_user: Callable[..., User], home_org: Organisation
-) -> Callable[..., User]:
+def user_with_role(make_user: Callable[..., User], home_org: Organisation) -> Callable[..., User]:
     """A user whose only membership is ``role`` in the home organisation."""
 
     def make(role: Role, clearance: int = Level.SECRET, **fields: Any) -> User:

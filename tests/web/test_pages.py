@@ -127,7 +127,9 @@ def test_creating_an_organisation_through_the_ui_is_audited(world: None) -> None
     )  # fmt: skip
     assert response.status_code == 302
     org = Organisation.objects.get(name_en="Kharkiv Armour Plant (demo)")
-    entry = AuditEntry.objects.get(pk__gt=0, action="core.organisation.create", object_id=str(org.pk))
+    entry = AuditEntry.objects.get(
+        pk__gt=0, action="core.organisation.create", object_id=str(org.pk)
+    )
     assert entry.actor == "officer"
     assert AuditEntry.objects.count() == before + 1
 
