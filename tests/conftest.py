@@ -21,13 +21,12 @@ from hypothesis import settings as hypothesis_settings
 from spilno.accounts.models import User
 from spilno.accounts.services.tokens import create_token
 from spilno.accounts.services.users import create_user
-from spilno.kernel.access import Role, SystemActor
-from spilno.kernel.classification import Level
 from spilno.core.models import Agreement, Organisation, OrganisationKind, PartyRole
 from spilno.core.services.agreements import create_agreement
 from spilno.core.services.organisations import create_organisation
+from spilno.kernel.access import Role, SystemActor
+from spilno.kernel.classification import Level
 from tests.helpers import PASSWORD
-
 
 # No example database: the suite must not leave a .hypothesis folder behind.
 hypothesis_settings.register_profile(

@@ -33,13 +33,13 @@ def test_the_table_covers_every_status() -> None:
 
 
 def test_the_lifecycle_is_the_documented_one() -> None:
-    assert AGREEMENT_TRANSITIONS == {
+    assert {
         S.DRAFT: {S.SIGNED, S.TERMINATED},
         S.SIGNED: {S.IN_FORCE, S.TERMINATED},
         S.IN_FORCE: {S.EXPIRED, S.TERMINATED},
         S.EXPIRED: set(),
         S.TERMINATED: set(),
-    }
+    } == AGREEMENT_TRANSITIONS
 
 
 @pytest.mark.parametrize("current", STATUSES)
