@@ -356,3 +356,20 @@ def test_an_administrator_cannot_drop_their_own_administrator_role(
     assert "memberships" in exc.value.message_dict
     assert set(admin.memberships.values_list("role", flat=True)) == {Role.ADMINISTRATOR}
     assert audit_count() == entries
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: SystemActor has no organisations and no need-to-know waiver, so the "
+    "console can create RESTRICTED+ records but can neither see nor change them afterwards "
+    "(kernel/access.py can_see / ClassifiedQuerySet.visible_to)",
+)
+def test_the_console_can_change_what_it_created(
+    make_org: Callable[..., Organisation], make_agreement: Callable[..., Agreement]
+) -> None:
+    restricted = make_agreement(
+        make_org("Console A"), make_org("Console B"), classification=Level.RESTRICTED
+    )
+    assert restricted in Agreement.objects.visible_to(SystemActor())
+    update_agreement(actor=SystemActor(), agreement=restricted, summary="Corrected")

@@ -134,8 +134,9 @@ def test_a_clearance_is_valid_through_its_last_day(
     world: World, make_user: Callable[..., User]
 ) -> None:
     today = timezone.localdate()
-    user = make_user((world.ua, Role.PARTNER_LIAISON), clearance=Level.SECRET,
-                     clearance_valid_until=today)  # fmt: skip
+    user = make_user(
+        (world.ua, Role.PARTNER_LIAISON), clearance=Level.SECRET, clearance_valid_until=today
+    )
     assert user.effective_clearance == Level.SECRET
     assert visible(user) == set(Level)
 
