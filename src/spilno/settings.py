@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "spilno.core",
     "spilno.audit",
     "spilno.accounts",
+    "spilno.capabilities",
+    "spilno.procurement",
     "spilno",
 ]
 
@@ -141,6 +143,20 @@ SPILNO_AUDIT_STREAMS = int(os.environ.get("SPILNO_AUDIT_STREAMS", "16"))
 SPILNO_AUDIT_KEY_FILE = Path(
     os.environ.get("SPILNO_AUDIT_KEY_FILE", str(DATA_DIR / "keys" / "audit-ed25519.pem"))
 )
+
+# Sealed bids are encrypted at rest with this key (AES-256-GCM); created on first use.
+SPILNO_BID_KEY_FILE = Path(
+    os.environ.get("SPILNO_BID_KEY_FILE", str(DATA_DIR / "keys" / "bids-aes256.key"))
+)
+# Tender documents (their SHA-256 is kept with each record).
+MEDIA_ROOT = DATA_DIR / "media"
+# Business clock (spilno.kernel.clock): >1 runs deadlines faster for demos and training.
+SPILNO_CLOCK_SPEED = float(os.environ.get("SPILNO_CLOCK_SPEED", "1"))
+SPILNO_CLOCK_EPOCH = os.environ.get("SPILNO_CLOCK_EPOCH") or None
+# How often `spilno serve` runs the chronograph (real seconds).
+SPILNO_TICK_SECONDS = float(os.environ.get("SPILNO_TICK_SECONDS", "30"))
+# Prefix of Open Contracting IDs; register one with the OCDS helpdesk for production.
+SPILNO_OCID_PREFIX = os.environ.get("SPILNO_OCID_PREFIX", "ocds-spilno")
 
 LOGGING = {
     "version": 1,

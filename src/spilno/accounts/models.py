@@ -53,6 +53,10 @@ class User(AbstractUser):
     def organisation_ids(self) -> frozenset[int]:
         return frozenset(org for org, _ in self._memberships)
 
+    def role_pairs(self) -> frozenset[tuple[int, Role]]:
+        """(organisation id, role) for every membership: roles are held per organisation."""
+        return frozenset((org, Role(role)) for org, role in self._memberships)
+
     def forget_memberships(self) -> None:
         """Call after memberships change within a request."""
         self.__dict__.pop("_memberships", None)

@@ -223,3 +223,18 @@ IDENTIFIER_SCHEMES: list[tuple[str, str]] = [
     ("XI-NCAGE", "NCAGE: NATO Commercial and Government Entity code"),
     ("XM-DAC", "XM-DAC: OECD DAC channel code (international organisations)"),
 ]
+
+
+def cpv_prefix(code: str) -> str:
+    """The significant digits of a CPV code, for "falls under" checks: 35300000-7 → "353".
+
+    CPV is hierarchical by trailing zeros (division, group, class, category); a division keeps
+    at least its two digits."""
+    digits = code.split("-")[0].strip()
+    significant = digits.rstrip("0")
+    return significant.ljust(2, "0") if len(significant) < 2 else significant
+
+
+def cpv_covers(general: str, specific: str) -> bool:
+    """Does the CPV category ``general`` include ``specific``?"""
+    return specific.split("-")[0].startswith(cpv_prefix(general))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +52,38 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "audit.entry.view": frozenset({R.AUDITOR, R.ADMINISTRATOR}),
     "audit.log.verify": frozenset({R.AUDITOR, R.ADMINISTRATOR}),
     "audit.checkpoint.create": frozenset({R.AUDITOR, R.ADMINISTRATOR}),
+    # capabilities
+    "capabilities.requirement.view": frozenset(Role),
+    "capabilities.requirement.create": frozenset(
+        {R.PROCUREMENT_OFFICER, R.COORDINATION_CELL, R.ADMINISTRATOR}
+    ),
+    "capabilities.requirement.change": frozenset(
+        {R.PROCUREMENT_OFFICER, R.COORDINATION_CELL, R.ADMINISTRATOR}
+    ),
+    # procurement (buyer side)
+    "procurement.plan.create": frozenset({R.PROCUREMENT_OFFICER}),
+    "procurement.plan.approve": frozenset({R.APPROVER}),
+    "procurement.tender.create": frozenset({R.PROCUREMENT_OFFICER}),
+    "procurement.tender.change": frozenset({R.PROCUREMENT_OFFICER}),
+    "procurement.tender.cancel": frozenset({R.PROCUREMENT_OFFICER, R.APPROVER}),
+    "procurement.question.answer": frozenset({R.PROCUREMENT_OFFICER}),
+    "procurement.bid.open": frozenset({R.PROCUREMENT_OFFICER, R.APPROVER}),
+    "procurement.bid.evaluate": frozenset({R.PROCUREMENT_OFFICER, R.APPROVER}),
+    "procurement.award.decide": frozenset({R.APPROVER}),
+    "procurement.complaint.decide": frozenset({R.APPROVER}),
+    "procurement.contract.sign_buyer": frozenset({R.PROCUREMENT_OFFICER, R.APPROVER}),
+    "procurement.contract.change": frozenset({R.PROCUREMENT_OFFICER, R.APPROVER}),
+    "procurement.delivery.schedule": frozenset({R.PROCUREMENT_OFFICER}),
+    "procurement.delivery.receive": frozenset({R.PROCUREMENT_OFFICER}),
+    "procurement.supplier.qualify": frozenset({R.PROCUREMENT_OFFICER, R.APPROVER}),
+    # procurement (supplier side)
+    "procurement.question.ask": frozenset({R.SUPPLIER_REPRESENTATIVE}),
+    "procurement.bid.submit": frozenset({R.SUPPLIER_REPRESENTATIVE}),
+    "procurement.complaint.submit": frozenset({R.SUPPLIER_REPRESENTATIVE}),
+    "procurement.contract.sign_supplier": frozenset({R.SUPPLIER_REPRESENTATIVE}),
+    "procurement.delivery.ship": frozenset({R.SUPPLIER_REPRESENTATIVE}),
+    # read-only views anyone signed in may open (records still filtered by visibility)
+    "procurement.view": frozenset(Role),
 }
 # Roles that read everything their clearance allows, without need-to-know (DESIGN §1: auditors).
 NEED_TO_KNOW_WAIVED: frozenset[Role] = frozenset({R.AUDITOR})
@@ -95,8 +127,35 @@ class SystemActor:
     def organisation_ids(self) -> frozenset[int]:
         return frozenset()
 
+    def role_pairs(self) -> frozenset[tuple[int, Role]]:
+        return frozenset()
+
     def get_username(self) -> str:
         return "system"
+
+
+def check_classification(user: Any, level: int) -> None:
+    """Nobody may classify a record above their own clearance: they could no longer see it."""
+    if level > user.effective_clearance:
+        raise ValidationError({"classification": "You cannot classify above your own clearance."})
+
+
+def acts_for(user: Any, organisation_id: int | None, action: str) -> bool:
+    """Does ``user`` hold, in organisation ``organisation_id``, a role allowed to do ``action``?
+
+    Roles are held per organisation: a supplier representative of one company cannot bid for
+    another, and a buyer's officer cannot sign for the supplier."""
+    if getattr(user, "is_system", False):
+        return True
+    if organisation_id is None or not _roles(user):
+        return False
+    allowed = ACTIONS[action]
+    return any(org == organisation_id and role in allowed for org, role in user.role_pairs())
+
+
+def require_for(user: Any, organisation_id: int | None, action: str) -> None:
+    if not acts_for(user, organisation_id, action):
+        raise AccessDenied(f"Not allowed: {action} (you hold no such role in that organisation).")
 
 
 class AccessDenied(PermissionDenied):

@@ -1,0 +1,129 @@
+"""Reads of requirements and the ledger, filtered by what the reader may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from spilno.capabilities.models import EntryKind, FulfilmentEntry, Requirement
+from spilno.core.codes import cpv_prefix
+
+
+def requirements_for(
+    user: Any,
+    *,
+    q: str = "",
+    cpv: str = "",
+    priority: int | None = None,
+    organisation: int | None = None,
+    status: str = "",
+    after: int | None = None,
+) -> QuerySet[Requirement]:
+    qs: QuerySet[Requirement] = Requirement.objects.visible_to(user).select_related(
+        "requesting_organisation"
+    )
+    if q:
+        qs = qs.filter(
+            Q(title_en__icontains=q)
+            | Q(title_uk__icontains=q)
+            | Q(reference__iexact=q)
+            | Q(description__icontains=q)
+        )
+    if cpv:
+        qs = qs.filter(cpv__startswith=cpv_prefix(cpv))
+    if priority:
+        qs = qs.filter(priority=priority)
+    if organisation:
+        qs = qs.filter(requesting_organisation_id=organisation)
+    if status:
+        qs = qs.filter(status=status)
+    if after:
+        qs = qs.filter(pk__gt=after)
+    return qs
+
+
+def requirement_for(user: Any, pk: int) -> Requirement:
+    return requirements_for(user).get(pk=pk)
+
+
+@dataclass
+class SourceLine:
+    kind: str
+    id: str
+    label: str
+    url: str
+    committed: Decimal = Decimal(0)
+    delivered: Decimal = Decimal(0)
+
+
+@dataclass
+class Fulfilment:
+    """Needed / committed / delivered / gap for one requirement, with a line per source."""
+
+    needed: Decimal
+    committed: Decimal
+    delivered: Decimal
+    sources: list[SourceLine] = field(default_factory=list)
+
+    @property
+    def gap(self) -> Decimal:
+        """What is still to be delivered."""
+        return max(self.needed - self.delivered, Decimal(0))
+
+    @property
+    def uncovered(self) -> Decimal:
+        """What no source has committed to yet."""
+        return max(self.needed - self.committed, Decimal(0))
+
+    @property
+    def delivered_share(self) -> float:
+        return float(min(self.delivered / self.needed, Decimal(1))) if self.needed else 0.0
+
+
+def fulfilment(requirement: Requirement) -> Fulfilment:
+    rows = (
+        FulfilmentEntry.objects.filter(requirement=requirement)
+        .values("source_kind", "source_id", "source_label", "source_url", "kind")
+        .annotate(total=Sum("quantity"))
+        .order_by("source_kind", "source_id")
+    )
+    lines: dict[tuple[str, str], SourceLine] = {}
+    for row in rows:
+        key = (row["source_kind"], row["source_id"])
+        line = lines.setdefault(
+            key, SourceLine(row["source_kind"], row["source_id"], row["source_label"], "")
+        )
+        line.url = line.url or row["source_url"]
+        if row["kind"] == EntryKind.COMMITTED:
+            line.committed += row["total"]
+        else:
+            line.delivered += row["total"]
+    return Fulfilment(
+        needed=requirement.quantity,
+        committed=sum((line.committed for line in lines.values()), Decimal(0)),
+        delivered=sum((line.delivered for line in lines.values()), Decimal(0)),
+        sources=list(lines.values()),
+    )
+
+
+def fulfilment_many(requirements: list[Requirement]) -> dict[int, Fulfilment]:
+    """Totals for a page of requirements in one query."""
+    totals: dict[int, dict[str, Decimal]] = {}
+    rows = (
+        FulfilmentEntry.objects.filter(requirement__in=requirements)
+        .values("requirement_id", "kind")
+        .annotate(total=Sum("quantity"))
+    )
+    for row in rows:
+        totals.setdefault(row["requirement_id"], {})[row["kind"]] = row["total"]
+    return {
+        r.pk: Fulfilment(
+            needed=r.quantity,
+            committed=totals.get(r.pk, {}).get(EntryKind.COMMITTED, Decimal(0)),
+            delivered=totals.get(r.pk, {}).get(EntryKind.DELIVERED, Decimal(0)),
+        )
+        for r in requirements
+    }
