@@ -20,8 +20,11 @@ from ninja.security.session import SessionAuth
 from spilno.accounts.api import router as accounts_router
 from spilno.accounts.services.tokens import user_for_token
 from spilno.audit.api import router as audit_router
+from spilno.capabilities.api import router as capabilities_router
 from spilno.core.api import router as core_router
 from spilno.problems import django_errors, problem
+from spilno.procurement.api import router as procurement_router
+from spilno.procurement.services.bids import IdempotencyConflict
 
 
 class BearerToken(HttpBearer):
@@ -62,6 +65,13 @@ def _invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
     return problem(422, "Invalid input", "Some fields are not valid.", _pydantic_errors(exc))
 
 
+@api.exception_handler(IdempotencyConflict)
+def _idempotency_conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
+    return problem(
+        409, "Conflict", "The idempotency key was used for another request.", django_errors(exc)
+    )
+
+
 @api.exception_handler(DjangoValidationError)
 def _rule_broken(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     return problem(422, "Invalid input", "Some fields are not valid.", django_errors(exc))
@@ -97,3 +107,5 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/", capabilities_router)
+api.add_router("/", procurement_router)

@@ -49,6 +49,14 @@ def requirement_for(user: Any, pk: int) -> Requirement:
     return requirements_for(user).get(pk=pk)
 
 
+Q3 = Decimal("0.001")
+
+
+def _q(value: Decimal | None) -> Decimal:
+    """Ledger quantities carry three decimals whatever the database's SUM returns."""
+    return (value or Decimal(0)).quantize(Q3)
+
+
 @dataclass
 class SourceLine:
     kind: str
@@ -71,12 +79,12 @@ class Fulfilment:
     @property
     def gap(self) -> Decimal:
         """What is still to be delivered."""
-        return max(self.needed - self.delivered, Decimal(0))
+        return _q(max(self.needed - self.delivered, Decimal(0)))
 
     @property
     def uncovered(self) -> Decimal:
         """What no source has committed to yet."""
-        return max(self.needed - self.committed, Decimal(0))
+        return _q(max(self.needed - self.committed, Decimal(0)))
 
     @property
     def delivered_share(self) -> float:
@@ -98,13 +106,13 @@ def fulfilment(requirement: Requirement) -> Fulfilment:
         )
         line.url = line.url or row["source_url"]
         if row["kind"] == EntryKind.COMMITTED:
-            line.committed += row["total"]
+            line.committed = _q(line.committed + row["total"])
         else:
-            line.delivered += row["total"]
+            line.delivered = _q(line.delivered + row["total"])
     return Fulfilment(
         needed=requirement.quantity,
-        committed=sum((line.committed for line in lines.values()), Decimal(0)),
-        delivered=sum((line.delivered for line in lines.values()), Decimal(0)),
+        committed=_q(sum((line.committed for line in lines.values()), Decimal(0))),
+        delivered=_q(sum((line.delivered for line in lines.values()), Decimal(0))),
         sources=list(lines.values()),
     )
 
@@ -122,8 +130,8 @@ def fulfilment_many(requirements: list[Requirement]) -> dict[int, Fulfilment]:
     return {
         r.pk: Fulfilment(
             needed=r.quantity,
-            committed=totals.get(r.pk, {}).get(EntryKind.COMMITTED, Decimal(0)),
-            delivered=totals.get(r.pk, {}).get(EntryKind.DELIVERED, Decimal(0)),
+            committed=_q(totals.get(r.pk, {}).get(EntryKind.COMMITTED)),
+            delivered=_q(totals.get(r.pk, {}).get(EntryKind.DELIVERED)),
         )
         for r in requirements
     }
