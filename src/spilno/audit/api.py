@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import AwareDatetime
 
 from spilno.audit.models import AuditCheckpoint, AuditEntry
 from spilno.audit.schemas import CheckpointOut, EntryOut, EntryPage, VerifyOut
@@ -23,8 +23,9 @@ class EntryFilters(Schema):
     actor: str = ""
     object_type: str = ""
     object_id: str = ""
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    # With a time zone, like every instant in the API; a naive time is a 422.
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
     before: int | None = None
     limit: int = 100
 
