@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from spilno.accounts.models import ApiToken, User
 from spilno.accounts.schemas import TokenCreated, TokenIn, TokenOut, UserIn, UserOut, UserPatch
@@ -70,11 +70,11 @@ def my_tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/me/tokens", response={201: TokenCreated}, summary="Create an API token")
-def post_token(request: HttpRequest, payload: TokenIn) -> Any:
+def post_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     token, secret = create_token(
         actor=request.user, name=payload.name, expires_at=payload.expires_at
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "secret": secret}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 
 @router.delete("/me/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
@@ -105,10 +105,10 @@ def get_user(request: HttpRequest, user_id: int) -> Any:
 
 
 @router.post("/users", response={201: UserOut}, summary="Create a user (administrators)")
-def post_user(request: HttpRequest, payload: UserIn) -> Any:
+def post_user(request: HttpRequest, payload: UserIn) -> Status[dict[str, Any]]:
     data = _user_fields(request.user, payload.dict())
     user = create_user(actor=request.user, **data)
-    return 201, user_out(user)
+    return Status(201, user_out(user))
 
 
 @router.patch("/users/{user_id}", response=UserOut, summary="Change a user (administrators)")

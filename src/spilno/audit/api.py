@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from spilno.audit.models import AuditCheckpoint, AuditEntry
@@ -84,8 +84,8 @@ def list_checkpoints(request: HttpRequest) -> Any:
 
 
 @router.post("/checkpoints", response={201: CheckpointOut}, summary="Sign the current log head")
-def post_checkpoint(request: HttpRequest) -> Any:
-    return 201, checkpoint_out(create_checkpoint(actor=request.user))
+def post_checkpoint(request: HttpRequest) -> Status[dict[str, Any]]:
+    return Status(201, checkpoint_out(create_checkpoint(actor=request.user)))
 
 
 @router.get("/checkpoints/{checkpoint_id}", response=CheckpointOut, summary="One checkpoint")

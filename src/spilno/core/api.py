@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from spilno.core.models import Agreement, CooperationArea, Organisation
 from spilno.core.schemas import (
@@ -149,13 +149,13 @@ def _organisation_fields(user: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/organisations", response={201: OrganisationOut}, summary="Register an organisation")
-def post_organisation(request: HttpRequest, payload: OrganisationIn) -> Any:
+def post_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[dict[str, Any]]:
     data = payload.dict()
     identifiers = [(i["scheme"], i["identifier"]) for i in data.pop("identifiers")]
     org = create_organisation(
         actor=request.user, identifiers=identifiers, **_organisation_fields(request.user, data)
     )
-    return 201, organisation_out(org)
+    return Status(201, organisation_out(org))
 
 
 @router.patch("/organisations/{org_id}", response=OrganisationOut, summary="Change an organisation")
@@ -216,10 +216,10 @@ def _agreement_fields(user: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/agreements", response={201: AgreementOut}, summary="Record an agreement")
-def post_agreement(request: HttpRequest, payload: AgreementIn) -> Any:
+def post_agreement(request: HttpRequest, payload: AgreementIn) -> Status[dict[str, Any]]:
     data = _agreement_fields(request.user, payload.dict())
     agreement = create_agreement(actor=request.user, **data)
-    return 201, agreement_out(agreement)
+    return Status(201, agreement_out(agreement))
 
 
 @router.patch("/agreements/{agreement_id}", response=AgreementOut, summary="Change an agreement")
