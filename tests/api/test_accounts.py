@@ -113,6 +113,23 @@ def test_administrators_and_auditors_list_users(
     assert one["username"] == "auditor"
 
 
+def test_the_user_list_pages_with_after(call: Caller, admin: User, users: dict[str, User]) -> None:
+    seen: list[int] = []
+    after = ""
+    while True:
+        page = call("get", f"/users?limit=3{after}", admin).json()
+        assert len(page["items"]) <= 3
+        seen += [u["id"] for u in page["items"]]
+        if page["next_after"] is None:
+            break
+        after = f"&after={page['next_after']}"
+    assert seen == sorted(seen)
+    assert len(seen) == len(set(seen)) == User.objects.count()
+    one = call("get", "/users?limit=-1", admin).json()
+    assert [u["id"] for u in one["items"]] == seen[:1]
+    assert one["next_after"] == seen[0]
+
+
 def test_tokens_are_created_listed_and_revoked(call: Caller, officer: User) -> None:
     before = counts()
     response = call("post", "/me/tokens", officer, {"name": "build server"})

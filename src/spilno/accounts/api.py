@@ -12,9 +12,9 @@ from spilno.accounts.schemas import TokenCreated, TokenIn, TokenOut, UserIn, Use
 from spilno.accounts.selectors import tokens_of, user_for, users_for
 from spilno.accounts.services.tokens import create_token, revoke_token
 from spilno.accounts.services.users import create_user, update_user
-from spilno.core.api import refuse_nulls
 from spilno.core.schemas import Page
 from spilno.core.selectors import resolve_organisations
+from spilno.kernel.apitools import keyset_page, refuse_nulls
 from spilno.kernel.classification import Level
 
 router = Router(tags=["accounts"])
@@ -85,18 +85,9 @@ def delete_token(request: HttpRequest, token_id: int) -> Any:
 
 @router.get("/users", response=UserPage, summary="List users (administrators, auditors)")
 def list_users(request: HttpRequest, filters: Query[UserFilters]) -> Any:
-    limit = max(1, min(filters.limit, 200))
-    items = list(
-        users_for(request.user, q=filters.q, role=filters.role, after=filters.after).order_by("pk")[
-            : limit + 1
-        ]
-    )
-    more = len(items) > limit
-    items = items[:limit]
-    return {
-        "items": [user_out(u) for u in items],
-        "next_after": items[-1].pk if more and items else None,
-    }
+    qs = users_for(request.user, q=filters.q, role=filters.role, after=filters.after)
+    items, next_after = keyset_page(qs.order_by("pk"), filters.limit)
+    return {"items": [user_out(u) for u in items], "next_after": next_after}
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="One user")

@@ -13,6 +13,7 @@ from spilno.audit.schemas import CheckpointOut, EntryOut, EntryPage, VerifyOut
 from spilno.audit.selectors import checkpoints_for, entries_for, entry_for
 from spilno.audit.services.checkpoint import create_checkpoint, export_checkpoint
 from spilno.audit.services.verification import run_verification
+from spilno.kernel.apitools import keyset_page
 from spilno.kernel.classification import Level
 
 router = Router(tags=["audit"])
@@ -48,7 +49,6 @@ def checkpoint_out(checkpoint: AuditCheckpoint) -> dict[str, Any]:
 
 @router.get("/entries", response=EntryPage, summary="Audit entries, newest first")
 def list_entries(request: HttpRequest, filters: Query[EntryFilters]) -> Any:
-    limit = max(1, min(filters.limit, 500))
     qs = entries_for(
         request.user,
         action=filters.action,
@@ -59,13 +59,8 @@ def list_entries(request: HttpRequest, filters: Query[EntryFilters]) -> Any:
         until=filters.until,
         before_id=filters.before,
     )
-    items = list(qs[: limit + 1])
-    more = len(items) > limit
-    items = items[:limit]
-    return {
-        "items": [entry_out(e) for e in items],
-        "next_before": items[-1].pk if more and items else None,
-    }
+    items, next_before = keyset_page(qs, filters.limit, maximum=500)  # newest first
+    return {"items": [entry_out(e) for e in items], "next_before": next_before}
 
 
 @router.get("/entries/{entry_id}", response=EntryOut, summary="One audit entry")
