@@ -310,16 +310,12 @@ def test_agreements_cannot_be_classified_above_the_actors_clearance(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: create_organisation/update_organisation do not refuse a classification "
-    "above the actor's clearance (agreements do, via _check_classification)",
-)
 def test_organisations_cannot_be_classified_above_the_actors_clearance(
     user_with_role: Callable[..., User],
 ) -> None:
     officer = user_with_role(Role.PROCUREMENT_OFFICER, clearance=Level.INTERNAL)
-    with pytest.raises(ValidationError):
+    entries = audit_count()
+    with pytest.raises(ValidationError) as exc:
         create_organisation(
             actor=officer,
             name_en="Hidden Works",
@@ -327,6 +323,19 @@ def test_organisations_cannot_be_classified_above_the_actors_clearance(
             kind="supplier",
             classification=Level.SECRET,
         )
+    assert "classification" in exc.value.message_dict
+    assert not Organisation.objects.filter(name_en="Hidden Works").exists()
+    assert audit_count() == entries
+    org = create_organisation(
+        actor=officer, name_en="Open Works", country="UA", kind="supplier",
+        classification=Level.INTERNAL,
+    )  # fmt: skip
+    entries = audit_count()
+    with pytest.raises(ValidationError) as exc:
+        update_organisation(actor=officer, organisation=org, classification=Level.RESTRICTED)
+    assert "classification" in exc.value.message_dict
+    assert Organisation.objects.get(pk=org.pk).classification == Level.INTERNAL
+    assert audit_count() == entries
 
 
 # --- Administrators cannot lock themselves out --------------------------------------------------
@@ -359,12 +368,6 @@ def test_an_administrator_cannot_drop_their_own_administrator_role(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: SystemActor has no organisations and no need-to-know waiver, so the "
-    "console can create RESTRICTED+ records but can neither see nor change them afterwards "
-    "(kernel/access.py can_see / ClassifiedQuerySet.visible_to)",
-)
 def test_the_console_can_change_what_it_created(
     make_org: Callable[..., Organisation], make_agreement: Callable[..., Agreement]
 ) -> None:
@@ -372,4 +375,45 @@ def test_the_console_can_change_what_it_created(
         make_org("Console A"), make_org("Console B"), classification=Level.RESTRICTED
     )
     assert restricted in Agreement.objects.visible_to(SystemActor())
+    assert can(SystemActor(), "core.agreement.change", restricted)
     update_agreement(actor=SystemActor(), agreement=restricted, summary="Corrected")
+    assert Agreement.objects.get(pk=restricted.pk).summary == "Corrected"
+    secret_org = make_org("Console C", classification=Level.SECRET)
+    assert secret_org in Organisation.objects.visible_to(SystemActor())
+    update_organisation(actor=SystemActor(), organisation=secret_org, short_name="CC")
+
+
+class _ConfidentialConsole(SystemActor):
+    effective_clearance = Level.CONFIDENTIAL
+
+
+@pytest.mark.django_db
+def test_the_console_is_still_bounded_by_its_clearance(
+    make_org: Callable[..., Organisation], make_agreement: Callable[..., Agreement]
+) -> None:
+    a, b = make_org("Bounded A"), make_org("Bounded B")
+    confidential = make_agreement(a, b, classification=Level.CONFIDENTIAL)
+    secret = make_agreement(a, b, classification=Level.SECRET)
+    console = _ConfidentialConsole()
+    visible = set(Agreement.objects.visible_to(console))
+    assert confidential in visible
+    assert secret not in visible
+    assert can(console, "core.agreement.view", confidential)
+    assert not can(console, "core.agreement.view", secret)
+    with pytest.raises(AccessDenied):
+        update_agreement(actor=console, agreement=secret, summary="No")
+
+
+@pytest.mark.django_db
+def test_only_the_console_is_waived_not_an_ordinary_user(
+    user_with_role: Callable[..., User],
+    make_org: Callable[..., Organisation],
+    make_agreement: Callable[..., Agreement],
+) -> None:
+    outsider = user_with_role(Role.ADMINISTRATOR, clearance=Level.SECRET)
+    restricted = make_agreement(
+        make_org("Other A"), make_org("Other B"), classification=Level.RESTRICTED
+    )
+    assert not getattr(outsider, "is_system", False)
+    assert restricted not in Agreement.objects.visible_to(outsider)
+    assert not can(outsider, "core.agreement.view", restricted)

@@ -111,6 +111,13 @@ def test_an_expiry_in_the_past_is_refused(officer: User) -> None:
     assert not ApiToken.objects.exists()
 
 
+def test_an_expiry_without_a_time_zone_is_refused(officer: User) -> None:
+    with pytest.raises(ValidationError) as exc:
+        create_token(actor=officer, name="naive", expires_at=dt.datetime(2030, 1, 1))
+    assert "expires_at" in exc.value.message_dict
+    assert not ApiToken.objects.exists()
+
+
 def test_a_blank_name_is_refused(officer: User) -> None:
     with pytest.raises(ValidationError) as exc:
         create_token(actor=officer, name="   ")

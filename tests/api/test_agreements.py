@@ -211,3 +211,30 @@ def test_get_one(
     assert body["id"] == agreement.pk
     assert body["title_en"] == "Readable"
     assert {p["organisation_id"] for p in body["parties"]} == {dpa.pk, dga.pk}
+
+
+def test_list_pages_with_after_and_clamps_the_limit(
+    call: Caller,
+    supplier: User,
+    make_agreement: Callable[..., Agreement],
+    dpa: Organisation,
+    dga: Organisation,
+) -> None:
+    for i in range(5):
+        make_agreement(dpa, dga, title_en=f"Paged {i}")
+    seen: list[int] = []
+    after = ""
+    while True:
+        page = call("get", f"/agreements?limit=2{after}", supplier).json()
+        assert len(page["items"]) <= 2
+        seen += [a["id"] for a in page["items"]]
+        if page["next_after"] is None:
+            break
+        after = f"&after={page['next_after']}"
+    assert seen == sorted(seen)
+    assert len(seen) == len(set(seen)) == Agreement.objects.count()
+    # A limit below 1 is one item; above the maximum it is the maximum.
+    one = call("get", "/agreements?limit=0", supplier).json()
+    assert len(one["items"]) == 1
+    assert one["next_after"] == one["items"][0]["id"]
+    assert call("get", "/agreements?limit=100000", supplier).json()["next_after"] is None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -15,7 +17,7 @@ from spilno.audit.models import AuditCheckpoint, AuditEntry
 from spilno.core.models import Organisation
 from spilno.kernel.access import Role
 from spilno.kernel.classification import Level
-from tests.api.conftest import Caller, counts
+from tests.api.conftest import Caller, assert_problem, counts
 from tests.helpers import drop_audit_triggers
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +52,23 @@ def test_entries_filter_and_page(call: Caller, auditor: User, admin: User) -> No
         before = f"&before={page['next_before']}"
     assert seen == sorted(seen, reverse=True)
     assert len(seen) == len(set(seen)) == AuditEntry.objects.count()
+
+
+def test_entries_between_two_instants(call: Caller, auditor: User) -> None:
+    entry = AuditEntry.objects.order_by("pk")[1]
+    since, until = entry.at, entry.at + dt.timedelta(microseconds=1)
+    query = urlencode({"since": since.isoformat(), "until": until.isoformat(), "limit": 500})
+    response = call("get", f"/audit/entries?{query}", auditor)
+    assert response.status_code == 200, response.content
+    expected = AuditEntry.objects.filter(at__gte=since, at__lt=until).order_by("-pk")
+    assert [e["id"] for e in response.json()["items"]] == [e.pk for e in expected]
+    assert entry.pk in [e.pk for e in expected]
+
+
+@pytest.mark.parametrize("name", ["since", "until"])
+def test_entry_filters_need_a_time_zone(call: Caller, auditor: User, name: str) -> None:
+    response = call("get", f"/audit/entries?{name}=2024-01-01T00:00:00", auditor)
+    assert_problem(response, 422, name)
 
 
 def test_one_entry(call: Caller, auditor: User) -> None:

@@ -98,6 +98,46 @@ def test_audit_verify_fails_naming_the_edited_entry() -> None:
     assert exc.value.returncode == 1
 
 
+def run_both(*args: str) -> tuple[str, str, CommandError | None]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return out.getvalue(), err.getvalue(), exc
+    return out.getvalue(), err.getvalue(), None
+
+
+def assert_progress_line_closed(err: str) -> None:
+    """Progress lines end with a carriage return; the last one is followed by a newline, so
+    whatever is printed next (the result, an error) starts on a line of its own."""
+    assert "\r" in err
+    assert err.endswith("\r\n")
+    assert "\r\n" not in err[: -len("\r\n")]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_audit_verify_ends_the_progress_line(as_json: bool) -> None:
+    run("demo", no_migrate=True)
+    out, err, error = run_both("audit", "verify", *(["--json"] if as_json else []))
+    assert error is None
+    assert_progress_line_closed(err)
+    assert out.strip()
+
+
+def test_audit_verify_ends_the_progress_line_before_an_error() -> None:
+    run("demo", no_migrate=True)
+    victim = AuditEntry.objects.order_by("pk")[3]
+    drop_audit_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditentry SET actor = %s WHERE id = %s", ["mallory", victim.pk]
+        )
+    _out, err, error = run_both("audit", "verify")
+    assert error is not None
+    assert "BROKEN" in str(error)
+    assert_progress_line_closed(err)
+
+
 def test_audit_checkpoint_writes_a_verifiable_json(tmp_path: Path) -> None:
     run("demo", no_migrate=True)
     out = tmp_path / "cp.json"

@@ -140,12 +140,6 @@ def test_leaving_draft_needs_a_signature_or_start_date(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="src bug: agreement_can_move() raises ValueError for an unknown status before "
-    "full_clean() can report it as a ValidationError (core/states.py)",
-)
 def test_an_unknown_status_is_a_validation_error(
     two_orgs: tuple[Organisation, Organisation],
 ) -> None:
@@ -159,3 +153,10 @@ def test_an_unknown_status_is_a_validation_error(
     with pytest.raises(ValidationError) as exc:
         update_agreement(actor=actor, agreement=agreement, status="bogus")
     assert "status" in exc.value.message_dict
+    assert exc.value.message_dict["status"] == ["Unknown status 'bogus'."]
+    assert Agreement.objects.get(pk=agreement.pk).status == S.DRAFT
+
+
+@pytest.mark.parametrize(("current", "target"), [("draft", "bogus"), ("bogus", "draft"), ("", "")])
+def test_an_unknown_status_never_moves(current: str, target: str) -> None:
+    assert agreement_can_move(current, target) is False

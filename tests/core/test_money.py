@@ -72,6 +72,51 @@ def test_currency_codes_are_case_sensitive_but_parse_normalises_input() -> None:
     assert Money.parse(" 10 ", " usd ") == Money(Decimal("10"), "USD")
 
 
+@pytest.mark.parametrize("code", ["usd", "Usd", "uSD", " eur", "uah\n"])
+def test_parsing_accepts_any_letter_case_and_stores_upper_case(code: str) -> None:
+    money = Money.parse("12.50", code)
+    assert money.currency == code.strip().upper()
+    assert money.currency.isascii()
+    assert is_currency(money.currency)
+    assert str(money).endswith(" " + code.strip().upper())
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["abc", "xau", "u s d", "us", "usdd", "", "   ", "\u212awd", "\uff55\uff53\uff44", "U\u0405D"],
+)
+def test_parsing_an_unknown_code_is_a_clear_validation_error(code: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        Money.parse("1", code)
+    assert exc.value.code == "currency"
+    message = exc.value.messages[0]
+    assert "is not an ISO 4217 currency code" in message
+    assert message.startswith(code.strip().upper())
+
+
+def test_look_alike_letters_are_not_a_currency_code() -> None:
+    # KELVIN SIGN, FULLWIDTH and Cyrillic letters are upper case; pycountry folds the Kelvin
+    # sign to k, so only an ASCII check keeps them out.
+    for code in ("\u212aWD", "\uff35\uff33\uff24", "U\u0405D"):
+        assert not is_currency(code)
+        with pytest.raises(ValidationError):
+            Money(Decimal("1"), code)
+
+
+def test_a_currency_code_that_is_not_text_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError) as exc:
+        Money.parse("1", None)  # type: ignore[arg-type]
+    assert exc.value.code == "currency"
+
+
+def test_an_exchange_rate_names_two_currencies_in_upper_case() -> None:
+    with pytest.raises(ValidationError) as exc:
+        ExchangeRate("usd", "UAH", Decimal("41.5"), dt.date(2024, 1, 2), "NBU")
+    assert exc.value.code == "currency"
+    with pytest.raises(ValidationError):
+        ExchangeRate("USD", "XAU", Decimal("0.0005"), dt.date(2024, 1, 2), "NBU")
+
+
 def test_adding_and_subtracting_the_same_currency() -> None:
     total = Money.parse("10.50", "UAH") + Money.parse("0.75", "UAH")
     assert total == Money(Decimal("11.25"), "UAH")

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from spilno.accounts.models import ApiToken, User
 from spilno.accounts.schemas import TokenCreated, TokenIn, TokenOut, UserIn, UserOut, UserPatch
 from spilno.accounts.selectors import tokens_of, user_for, users_for
 from spilno.accounts.services.tokens import create_token, revoke_token
 from spilno.accounts.services.users import create_user, update_user
-from spilno.core.api import refuse_nulls
 from spilno.core.schemas import Page
 from spilno.core.selectors import resolve_organisations
+from spilno.kernel.apitools import keyset_page, refuse_nulls
 from spilno.kernel.classification import Level
 
 router = Router(tags=["accounts"])
@@ -70,11 +70,11 @@ def my_tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/me/tokens", response={201: TokenCreated}, summary="Create an API token")
-def post_token(request: HttpRequest, payload: TokenIn) -> Any:
+def post_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     token, secret = create_token(
         actor=request.user, name=payload.name, expires_at=payload.expires_at
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "secret": secret}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 
 @router.delete("/me/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
@@ -85,18 +85,9 @@ def delete_token(request: HttpRequest, token_id: int) -> Any:
 
 @router.get("/users", response=UserPage, summary="List users (administrators, auditors)")
 def list_users(request: HttpRequest, filters: Query[UserFilters]) -> Any:
-    limit = max(1, min(filters.limit, 200))
-    items = list(
-        users_for(request.user, q=filters.q, role=filters.role, after=filters.after).order_by("pk")[
-            : limit + 1
-        ]
-    )
-    more = len(items) > limit
-    items = items[:limit]
-    return {
-        "items": [user_out(u) for u in items],
-        "next_after": items[-1].pk if more and items else None,
-    }
+    qs = users_for(request.user, q=filters.q, role=filters.role, after=filters.after)
+    items, next_after = keyset_page(qs.order_by("pk"), filters.limit)
+    return {"items": [user_out(u) for u in items], "next_after": next_after}
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="One user")
@@ -105,10 +96,10 @@ def get_user(request: HttpRequest, user_id: int) -> Any:
 
 
 @router.post("/users", response={201: UserOut}, summary="Create a user (administrators)")
-def post_user(request: HttpRequest, payload: UserIn) -> Any:
+def post_user(request: HttpRequest, payload: UserIn) -> Status[dict[str, Any]]:
     data = _user_fields(request.user, payload.dict())
     user = create_user(actor=request.user, **data)
-    return 201, user_out(user)
+    return Status(201, user_out(user))
 
 
 @router.patch("/users/{user_id}", response=UserOut, summary="Change a user (administrators)")

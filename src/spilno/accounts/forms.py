@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from spilno.accounts.models import User
 from spilno.core.models import Organisation
@@ -100,7 +101,9 @@ class UserForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=100, help_text=_("What will use it, e.g. “reporting script”.")
+        label=pgettext_lazy("token", "Name"),
+        max_length=100,
+        help_text=_("What will use it, e.g. “reporting script”."),
     )
     expires_at = forms.DateTimeField(
         label=_("Expires"),

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from spilno.core.schemas import LevelName
 from spilno.kernel.access import Role
@@ -54,7 +54,8 @@ class UserPatch(Schema):
 
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100)
-    expires_at: dt.datetime | None = None
+    # With a time zone ("…Z" or "…+02:00"): a naive time is ambiguous and refused with 422.
+    expires_at: AwareDatetime | None = None
 
 
 class TokenOut(Schema):

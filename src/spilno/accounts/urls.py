@@ -15,6 +15,6 @@ urlpatterns = [
 
 # Sign-in and sign-out keep Django's own names ("login", "logout") at the project level.
 auth_urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +22,31 @@ from spilno.accounts.services.tokens import create_token, revoke_token
 from spilno.accounts.services.users import create_user, update_user
 from spilno.core.forms import apply_service_errors
 from spilno.kernel.access import can, require
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    """Remember ``language`` for the browser, as Django's own language switch does."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, which also switches the interface to the user's preferred language."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        language = getattr(form.get_user(), "language", "")
+        if language in dict(settings.LANGUAGES) and check_for_language(language):
+            set_language_cookie(response, language)
+        return response
 
 
 def _user_or_404(actor: object, pk: int) -> User:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
+from pydantic import AwareDatetime
 
 from spilno.audit.models import AuditCheckpoint, AuditEntry
 from spilno.audit.schemas import CheckpointOut, EntryOut, EntryPage, VerifyOut
 from spilno.audit.selectors import checkpoints_for, entries_for, entry_for
 from spilno.audit.services.checkpoint import create_checkpoint, export_checkpoint
 from spilno.audit.services.verification import run_verification
+from spilno.kernel.apitools import keyset_page
 from spilno.kernel.classification import Level
 
 router = Router(tags=["audit"])
@@ -23,8 +24,9 @@ class EntryFilters(Schema):
     actor: str = ""
     object_type: str = ""
     object_id: str = ""
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    # With a time zone, like every instant in the API; a naive time is a 422.
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
     before: int | None = None
     limit: int = 100
 
@@ -47,7 +49,6 @@ def checkpoint_out(checkpoint: AuditCheckpoint) -> dict[str, Any]:
 
 @router.get("/entries", response=EntryPage, summary="Audit entries, newest first")
 def list_entries(request: HttpRequest, filters: Query[EntryFilters]) -> Any:
-    limit = max(1, min(filters.limit, 500))
     qs = entries_for(
         request.user,
         action=filters.action,
@@ -58,13 +59,8 @@ def list_entries(request: HttpRequest, filters: Query[EntryFilters]) -> Any:
         until=filters.until,
         before_id=filters.before,
     )
-    items = list(qs[: limit + 1])
-    more = len(items) > limit
-    items = items[:limit]
-    return {
-        "items": [entry_out(e) for e in items],
-        "next_before": items[-1].pk if more and items else None,
-    }
+    items, next_before = keyset_page(qs, filters.limit, maximum=500)  # newest first
+    return {"items": [entry_out(e) for e in items], "next_before": next_before}
 
 
 @router.get("/entries/{entry_id}", response=EntryOut, summary="One audit entry")
@@ -83,8 +79,8 @@ def list_checkpoints(request: HttpRequest) -> Any:
 
 
 @router.post("/checkpoints", response={201: CheckpointOut}, summary="Sign the current log head")
-def post_checkpoint(request: HttpRequest) -> Any:
-    return 201, checkpoint_out(create_checkpoint(actor=request.user))
+def post_checkpoint(request: HttpRequest) -> Status[dict[str, Any]]:
+    return Status(201, checkpoint_out(create_checkpoint(actor=request.user)))
 
 
 @router.get("/checkpoints/{checkpoint_id}", response=CheckpointOut, summary="One checkpoint")

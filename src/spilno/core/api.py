@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from spilno.core.models import Agreement, CooperationArea, Organisation
 from spilno.core.schemas import (
@@ -31,6 +30,7 @@ from spilno.core.selectors import (
 )
 from spilno.core.services.agreements import create_agreement, update_agreement
 from spilno.core.services.organisations import create_organisation, update_organisation
+from spilno.kernel.apitools import keyset_page, refuse_nulls
 from spilno.kernel.classification import Level
 
 router = Router(tags=["core"])
@@ -101,37 +101,18 @@ def agreement_out(agreement: Agreement) -> dict[str, Any]:
     }
 
 
-def _page(items: list[Any], limit: int) -> tuple[list[Any], int | None]:
-    more = len(items) > limit
-    items = items[:limit]
-    return items, (items[-1].pk if more and items else None)
-
-
-def _limit(value: int) -> int:
-    return max(1, min(value, 200))
-
-
 @router.get("/organisations", response=OrganisationPage, summary="List organisations")
 def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]) -> Any:
-    limit = _limit(filters.limit)
     qs = organisations_for(
         request.user, q=filters.q, kind=filters.kind, country=filters.country, after=filters.after
     ).order_by("pk")
-    items, next_after = _page(list(qs[: limit + 1]), limit)
+    items, next_after = keyset_page(qs, filters.limit)
     return {"items": [organisation_out(o) for o in items], "next_after": next_after}
 
 
 @router.get("/organisations/{org_id}", response=OrganisationOut, summary="One organisation")
 def get_organisation(request: HttpRequest, org_id: int) -> Any:
     return organisation_out(organisation_for(request.user, org_id))
-
-
-def refuse_nulls(data: dict[str, Any], nullable: set[str]) -> dict[str, Any]:
-    """A PATCH may clear only fields that can be empty; ``null`` elsewhere is a field error."""
-    bad = sorted(k for k, v in data.items() if v is None and k not in nullable)
-    if bad:
-        raise ValidationError(dict.fromkeys(bad, "This field cannot be null."))
-    return data
 
 
 def _organisation_fields(user: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -149,13 +130,13 @@ def _organisation_fields(user: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/organisations", response={201: OrganisationOut}, summary="Register an organisation")
-def post_organisation(request: HttpRequest, payload: OrganisationIn) -> Any:
+def post_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[dict[str, Any]]:
     data = payload.dict()
     identifiers = [(i["scheme"], i["identifier"]) for i in data.pop("identifiers")]
     org = create_organisation(
         actor=request.user, identifiers=identifiers, **_organisation_fields(request.user, data)
     )
-    return 201, organisation_out(org)
+    return Status(201, organisation_out(org))
 
 
 @router.patch("/organisations/{org_id}", response=OrganisationOut, summary="Change an organisation")
@@ -181,7 +162,6 @@ def list_areas(request: HttpRequest) -> Any:
 
 @router.get("/agreements", response=AgreementPage, summary="List agreements")
 def list_agreements(request: HttpRequest, filters: Query[AgreementFilters]) -> Any:
-    limit = _limit(filters.limit)
     qs = agreements_for(
         request.user,
         q=filters.q,
@@ -191,7 +171,7 @@ def list_agreements(request: HttpRequest, filters: Query[AgreementFilters]) -> A
         party=filters.party,
         after=filters.after,
     ).order_by("pk")
-    items, next_after = _page(list(qs[: limit + 1]), limit)
+    items, next_after = keyset_page(qs, filters.limit)
     return {"items": [agreement_out(a) for a in items], "next_after": next_after}
 
 
@@ -216,10 +196,10 @@ def _agreement_fields(user: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/agreements", response={201: AgreementOut}, summary="Record an agreement")
-def post_agreement(request: HttpRequest, payload: AgreementIn) -> Any:
+def post_agreement(request: HttpRequest, payload: AgreementIn) -> Status[dict[str, Any]]:
     data = _agreement_fields(request.user, payload.dict())
     agreement = create_agreement(actor=request.user, **data)
-    return 201, agreement_out(agreement)
+    return Status(201, agreement_out(agreement))
 
 
 @router.patch("/agreements/{agreement_id}", response=AgreementOut, summary="Change an agreement")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -35,10 +36,16 @@ _NOT_MONEY = {
 }
 
 
+# Exactly three ASCII capitals: str.isupper() would also accept look-alikes such as the Kelvin
+# sign (U+212A), which pycountry's case-insensitive lookup folds to "k" (so "KWD" would pass).
+_CODE_RE = re.compile(r"[A-Z]{3}")
+
+
 def is_currency(code: str) -> bool:
+    """An active ISO 4217 code for money, exactly as stored: three upper-case ASCII letters."""
     return (
-        len(code) == 3
-        and code.isupper()
+        isinstance(code, str)
+        and _CODE_RE.fullmatch(code) is not None
         and code not in _NOT_MONEY
         and pycountry.currencies.get(alpha_3=code) is not None
     )
@@ -82,13 +89,16 @@ class Money:
 
     @classmethod
     def parse(cls, amount: str | int | Decimal, currency: str) -> Money:
+        """Money from user input: the amount as text, the currency code in any letter case
+        ("usd", " Usd ") and stored upper-case; anything else is a ValidationError."""
         try:
             value = Decimal(str(amount).strip())
         except InvalidOperation:
             raise ValidationError(
                 _("%(amount)s is not a number."), code="amount", params={"amount": amount}
             ) from None
-        return cls(value, currency.strip().upper())
+        code = currency.strip().upper() if isinstance(currency, str) else currency
+        return cls(value, code)
 
     def _same(self, other: Money) -> None:
         if self.currency != other.currency:
@@ -117,6 +127,10 @@ class ExchangeRate:
     rate: Decimal
     on: dt.date
     published_by: str
+
+    def __post_init__(self) -> None:
+        validate_currency(self.source)
+        validate_currency(self.target)
 
     def convert(self, money: Money) -> Money:
         if money.currency != self.source:

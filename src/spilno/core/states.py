@@ -25,6 +25,9 @@ AGREEMENT_TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
 
 
 def agreement_can_move(current: str, target: str) -> bool:
+    """Whether the table allows ``current`` → ``target``; an unknown status never moves."""
+    if current not in AgreementStatus.values or target not in AgreementStatus.values:
+        return False
     if current == target:
         return True
     return AgreementStatus(target) in AGREEMENT_TRANSITIONS[AgreementStatus(current)]

@@ -24,6 +24,7 @@ from spilno.core.services.agreements import create_agreement, update_agreement
 from spilno.core.services.organisations import create_organisation, update_organisation
 from spilno.core.states import AgreementStatus
 from spilno.kernel.access import can, require
+from spilno.kernel.apitools import keyset_page
 
 PAGE = 50
 
@@ -34,10 +35,7 @@ def _page(request: HttpRequest, qs: Any) -> tuple[list[Any], int | None]:
         after = int(request.GET.get("after", "") or 0)
     except ValueError:
         after = 0
-    rows = list(qs.filter(pk__gt=after).order_by("pk")[: PAGE + 1])
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
-    return rows, (rows[-1].pk if more else None)
+    return keyset_page(qs.filter(pk__gt=after).order_by("pk"), PAGE, maximum=PAGE)
 
 
 def _get_or_404(getter: Any, user: Any, pk: int) -> Any:

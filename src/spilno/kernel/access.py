@@ -86,6 +86,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "procurement.view": frozenset(Role),
 }
 # Roles that read everything their clearance allows, without need-to-know (DESIGN §1: auditors).
+# The console (:class:`SystemActor`) is waived too, still bounded by its clearance.
 NEED_TO_KNOW_WAIVED: frozenset[Role] = frozenset({R.AUDITOR})
 # From this level up a record is visible only to its participants (need-to-know).
 NEED_TO_KNOW_FROM = Level.RESTRICTED
@@ -169,6 +170,11 @@ def _roles(user: Any) -> frozenset[Role]:
     return roles
 
 
+def _need_to_know_waived(user: Any, roles: frozenset[Role]) -> bool:
+    """Auditors, and the console, which holds no organisation but must reach what it wrote."""
+    return bool(roles & NEED_TO_KNOW_WAIVED) or bool(getattr(user, "is_system", False))
+
+
 def can_see(user: Any, obj: Classified) -> bool:
     """Clearance at or above the record's level, and need-to-know from RESTRICTED up."""
     level = Level(obj.classification)
@@ -177,7 +183,7 @@ def can_see(user: Any, obj: Classified) -> bool:
     roles = _roles(user)
     if not roles or user.effective_clearance < level:
         return False
-    if level < NEED_TO_KNOW_FROM or roles & NEED_TO_KNOW_WAIVED:
+    if level < NEED_TO_KNOW_FROM or _need_to_know_waived(user, roles):
         return True
     return bool(set(obj.participant_ids()) & user.organisation_ids())
 
@@ -200,6 +206,15 @@ def require(user: Any, action: str, obj: Classified | None = None) -> None:
         raise AccessDenied(f"Not allowed: {action}.")
 
 
+def check_classification(user: Any, level: int) -> None:
+    """Nobody may classify a record above their own clearance: they could no longer see it.
+
+    Services call this before they write a ``classification``; the error names that field.
+    """
+    if level > user.effective_clearance:
+        raise ValidationError({"classification": "You cannot classify above your own clearance."})
+
+
 _Q = TypeVar("_Q", bound="ClassifiedQuerySet[Any]")
 _M = TypeVar("_M", bound=models.Model)
 
@@ -219,7 +234,7 @@ class ClassifiedQuerySet(models.QuerySet[_M]):
             return self.filter(classification=Level.PUBLIC)
         clearance = user.effective_clearance
         cleared = self.filter(classification__lte=clearance)
-        if roles & NEED_TO_KNOW_WAIVED:
+        if _need_to_know_waived(user, roles):
             return cleared
         lookup = self.participants_lookup
         open_levels = models.Q(classification__lt=NEED_TO_KNOW_FROM)

@@ -18,7 +18,10 @@ def keyset_page(
     qs: models.QuerySet[_M], limit: int, *, maximum: int = 200
 ) -> tuple[list[_M], int | None]:
     """One page of ``qs`` (already filtered by ``pk > after`` and ordered by pk) and the cursor
-    for the next page: fetch one row more than asked to know whether there is a next page."""
+    for the next page: fetch one row more than asked to know whether there is a next page.
+
+    Newest-first lists work the same way (``pk < before``, ordered by ``-pk``): the cursor is
+    always the pk of the last row returned. ``limit`` is clamped to 1…``maximum``."""
     limit = clamp_limit(limit, maximum)
     items = list(qs[: limit + 1])
     more = len(items) > limit

@@ -26,6 +26,8 @@ def create_token(
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the token a name, e.g. the machine that uses it."})
+    if expires_at is not None and timezone.is_naive(expires_at):
+        raise ValidationError({"expires_at": "Give the expiry with a time zone."})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

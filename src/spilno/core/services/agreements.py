@@ -10,8 +10,8 @@ from django.db import transaction
 
 from spilno.audit.services import record, snapshot
 from spilno.core.models import Agreement, AgreementParty, CooperationArea, Organisation, PartyRole
-from spilno.core.states import agreement_can_move
-from spilno.kernel.access import require
+from spilno.core.states import AgreementStatus, agreement_can_move
+from spilno.kernel.access import check_classification, require
 
 AGREEMENT_FIELDS = (
     "title_en", "title_uk", "reference", "kind", "summary", "parent", "status",
@@ -52,12 +52,6 @@ def _write_links(
         agreement.areas.set(areas)
 
 
-def _check_classification(actor: Any, level: int) -> None:
-    """Nobody may classify a record above their own clearance: they could no longer see it."""
-    if level > actor.effective_clearance:
-        raise ValidationError({"classification": "You cannot classify above your own clearance."})
-
-
 def _check_parent(agreement: Agreement) -> None:
     ancestor = agreement.parent
     while ancestor is not None:
@@ -78,7 +72,7 @@ def create_agreement(
     if unknown:
         raise TypeError(f"Unknown agreement fields: {sorted(unknown)}")
     _check_parties(parties)
-    _check_classification(actor, fields.get("classification", 0))
+    check_classification(actor, fields.get("classification", 0))
     with transaction.atomic():
         agreement = Agreement(**fields)
         agreement.full_clean()
@@ -107,6 +101,8 @@ def update_agreement(
     with transaction.atomic():
         current = Agreement.objects.select_for_update().get(pk=agreement.pk)
         before = _snapshot(current)
+        if "status" in changes and changes["status"] not in AgreementStatus.values:
+            raise ValidationError({"status": f"Unknown status {changes['status']!r}."})
         if "status" in changes and not agreement_can_move(current.status, changes["status"]):
             raise ValidationError(
                 {
@@ -114,7 +110,7 @@ def update_agreement(
                     f"to {changes['status']}."
                 }
             )
-        _check_classification(actor, changes.get("classification", 0))
+        check_classification(actor, changes.get("classification", 0))
         for name, value in changes.items():
             setattr(current, name, value)
         current.full_clean()

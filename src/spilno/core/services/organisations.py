@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from spilno.audit.services import record, snapshot
 from spilno.core.models import Organisation, OrganisationIdentifier
-from spilno.kernel.access import require
+from spilno.kernel.access import check_classification, require
 
 ORGANISATION_FIELDS = (
     "name_en", "name_uk", "short_name", "country", "kind", "parent", "website", "classification",
@@ -67,6 +67,7 @@ def create_organisation(
     unknown = set(fields) - set(ORGANISATION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    check_classification(actor, fields.get("classification", 0))
     with transaction.atomic():
         org = Organisation(**fields)
         _save(org)
@@ -86,6 +87,7 @@ def update_organisation(
     unknown = set(changes) - set(ORGANISATION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
+    check_classification(actor, changes.get("classification", 0))
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
         before = _snapshot(org)

@@ -32,9 +32,19 @@ class Command(BaseCommand):
     def _verify(self, **options: Any) -> None:
         total = log_size()
         self.stderr.write(f"Verifying {total} audit entries…")
-        result = verify_log(
-            progress=lambda n: self.stderr.write(f"  {n}/{total} entries checked", ending="\r")
-        )
+        progressed = False
+
+        def progress(n: int) -> None:
+            nonlocal progressed
+            progressed = True
+            self.stderr.write(f"  {n}/{total} entries checked", ending="\r")
+
+        try:
+            result = verify_log(progress=progress)
+        finally:
+            if progressed:
+                # Close the progress line so a result or an error starts on its own line.
+                self.stderr.write("")
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
         first = result.first_break
