@@ -135,12 +135,6 @@ class SystemActor:
         return "system"
 
 
-def check_classification(user: Any, level: int) -> None:
-    """Nobody may classify a record above their own clearance: they could no longer see it."""
-    if level > user.effective_clearance:
-        raise ValidationError({"classification": "You cannot classify above your own clearance."})
-
-
 def acts_for(user: Any, organisation_id: int | None, action: str) -> bool:
     """Does ``user`` hold, in organisation ``organisation_id``, a role allowed to do ``action``?
 
