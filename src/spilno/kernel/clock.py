@@ -11,13 +11,28 @@ tests all agree on one clock. The audit log keeps real server time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+
+_override: ContextVar[dt.datetime | None] = ContextVar("spilno_clock_override", default=None)
+
+
+@contextlib.contextmanager
+def travel(moment: dt.datetime) -> Iterator[None]:
+    """Run a block at a fixed business time: the demo builds a past and a future with it."""
+    token = _override.set(moment)
+    try:
+        yield
+    finally:
+        _override.reset(token)
 
 
 def speed() -> float:
@@ -47,6 +62,9 @@ def epoch() -> dt.datetime:
 
 def now() -> dt.datetime:
     """Business time: real UTC time, or accelerated time when ``SPILNO_CLOCK_SPEED`` > 1."""
+    fixed = _override.get()
+    if fixed is not None:
+        return fixed
     real = timezone.now()
     factor = speed()
     if factor == 1:
