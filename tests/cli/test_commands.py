@@ -45,7 +45,7 @@ def test_demo_builds_the_world_once() -> None:
     assert DEMO_PASSWORD in output
 
     users = User.objects.all()
-    assert users.count() == 8
+    assert users.count() == len(USERS)
     assert {u.username for u in users} == {u[0] for u in USERS}
     # One user per role.
     assert {role for u in users for role in u.role_set()} == set(Role)

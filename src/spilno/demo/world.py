@@ -50,6 +50,12 @@ ORGANISATIONS = [
      K.INTERNATIONAL_ORGANISATION, None, []),
     ("supplier", "Demo Defence Works LLC (fictional)", "ТОВ «Демо Оборонні Заводи» (вигадане)",
      "Demo Works", "UA", K.SUPPLIER, None, []),
+    ("supplier2", "Vistula Munitions Sp. z o.o. (fictional)",
+     "«Віслянські боєприпаси» (вигадане)", "Vistula", "PL", K.SUPPLIER, None, []),
+    ("supplier3", "Aéro Drones SAS (fictional)", "«Аеро Дрони» (вигадане)", "Aéro Drones",
+     "FR", K.SUPPLIER, None, []),
+    ("brigade", "95th Air Assault Brigade", "95-та окрема десантно-штурмова бригада",
+     "95 AAB", "UA", K.ARMED_FORCES_UNIT, "afu", []),
 ]  # fmt: skip
 
 R = Role
@@ -57,8 +63,11 @@ USERS = [
     # username, first, last, role, organisation key, clearance
     ("admin", "Olena", "Administrator", R.ADMINISTRATOR, "mod_ua", Level.SECRET),
     ("officer", "Taras", "Procurement", R.PROCUREMENT_OFFICER, "dpa", Level.RESTRICTED),
-    ("approver", "Iryna", "Committee", R.APPROVER, "mod_ua", Level.CONFIDENTIAL),
+    ("officer2", "Dmytro", "Evaluation", R.PROCUREMENT_OFFICER, "dpa", Level.RESTRICTED),
+    ("approver", "Iryna", "Committee", R.APPROVER, "dpa", Level.CONFIDENTIAL),
     ("supplier", "Mykola", "Supplier", R.SUPPLIER_REPRESENTATIVE, "supplier", Level.INTERNAL),
+    ("supplier2", "Anna", "Nowak", R.SUPPLIER_REPRESENTATIVE, "supplier2", Level.INTERNAL),
+    ("supplier3", "Luc", "Moreau", R.SUPPLIER_REPRESENTATIVE, "supplier3", Level.INTERNAL),
     ("liaison", "Kate", "Liaison", R.PARTNER_LIAISON, "dod", Level.RESTRICTED),
     ("coordinator", "Lars", "Coordination", R.COORDINATION_CELL, "mjc", Level.RESTRICTED),
     ("reformer", "Oksana", "Reform", R.REFORM_OFFICE, "mod_ua", Level.RESTRICTED),
@@ -167,8 +176,9 @@ def build_world() -> DemoResult:
             )
         for fields in _agreements(orgs):
             create_agreement(actor=system, **fields)  # type: ignore[arg-type]
+        people: dict[str, User] = {}
         for username, first, last, role, org, clearance in USERS:
-            create_user(
+            people[username] = create_user(
                 actor=system,
                 username=username,
                 password=DEMO_PASSWORD,
@@ -177,6 +187,9 @@ def build_world() -> DemoResult:
                 clearance=clearance,
                 memberships=[(orgs[org], role)],
             )
+        from spilno.demo.procurement import build_procurement
+
+        build_procurement(orgs, people)
     return DemoResult(created=True, users=users)
 
 

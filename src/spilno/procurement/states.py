@@ -94,7 +94,7 @@ METHODS: dict[str, MethodRules] = {
     Method.SELECTIVE: MethodRules(True, True, False, False, False, 3, 7, 5, "selective"),
     Method.NEGOTIATED: MethodRules(False, False, True, False, False, 0, 0, 5, "limited"),
     Method.FRAMEWORK: MethodRules(True, False, False, False, True, 3, 10, 5, "open"),
-    Method.G2G: MethodRules(False, False, True, True, False, 0, 0, 0, "direct"),
+    Method.G2G: MethodRules(False, False, True, True, False, 0, 0, 5, "direct"),
 }
 
 
