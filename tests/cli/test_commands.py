@@ -59,10 +59,17 @@ def test_demo_builds_the_world_once() -> None:
     assert {p.organisation.short_name for p in memorandum.agreement_parties.all()} == {"DPA", "DGA"}
     mod = Organisation.objects.get(short_name="MoD UA")
     assert [str(i) for i in mod.identifiers.all()] == ["UA-EDR-00034022"]
-    # Everything was written through the services: one audit entry per record.
-    assert AuditEntry.objects.count() == (
-        Organisation.objects.count() + Agreement.objects.count() + User.objects.count()
-    )
+    # Everything was written through the services: each record has its "create" entry.
+    from spilno.capabilities.models import Requirement
+    from spilno.procurement.models import Contract, Tender
+
+    for model in (Organisation, Agreement, User, Requirement, Tender, Contract):
+        created = set(
+            AuditEntry.objects.filter(
+                object_type=model._meta.label_lower, action__regex=r"\.(create|call_off)$"
+            ).values_list("object_id", flat=True)
+        )
+        assert created == {str(pk) for pk in model.objects.values_list("pk", flat=True)}, model
 
     size = world_size()
     again = run("demo")
