@@ -12,5 +12,7 @@ urlpatterns = [
     path("accounts/", include("spilno.accounts.urls")),
     path("core/", include("spilno.core.urls")),
     path("audit/", include("spilno.audit.urls")),
+    path("requirements/", include("spilno.capabilities.urls")),
+    path("procurement/", include("spilno.procurement.urls")),
     path("api/v1/", api.urls),
 ]
