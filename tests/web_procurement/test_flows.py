@@ -260,3 +260,49 @@ def test_cycle_times_page_shows_medians_and_open_tenders(
     page = client_for(world.approver).get("/procurement/cycle-times/").content.decode()
     assert tender.reference in page
     assert "Median days per stage" in page
+
+
+def test_a_plan_through_the_form_and_a_tenders_terms_edited(
+    world: World, travel: Travel, client_for: Clients
+) -> None:
+    drafter = client_for(world.drafter)
+    response = drafter.post(
+        "/procurement/plans/new/",
+        {"buyer": world.buyer.pk, "year": 2027, "title_en": "Plan 2027", "classification": 0},
+    )
+    assert response.status_code == 302
+    assert "Plan 2027" in drafter.get("/procurement/plans/").content.decode()
+    response = drafter.post(
+        "/procurement/plans/new/",
+        {"buyer": world.buyer.pk, "year": 1999, "title_en": "Too old", "classification": 0},
+    )
+    assert response.status_code == 422
+    assert 'id="id_year_error"' in response.content.decode()
+
+    tender = draft_tender(world)
+    url = f"/procurement/tenders/{tender.pk}/edit/"
+    page = drafter.get(url).content.decode()
+    assert 'name="enquiry_end"' in page
+    assert 'name="requirements"' not in page  # the lots stay as drafted
+    later = clock.now() + dt.timedelta(days=6)
+    data = {
+        "title_en": "Ammunition, revised",
+        "award_criteria": "lowest_price",
+        "weight_price": 100,
+        "weight_delivery": 0,
+        "weight_quality": 0,
+        "max_awards": 1,
+        "enquiry_end": later.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M"),
+        "tender_end": "",
+        "classification": 0,
+    }
+    response = drafter.post(url, data)
+    assert response.status_code == 422
+    assert 'id="id_tender_end_error"' in response.content.decode()
+    response = drafter.post(
+        url, {**data, "tender_end": (later + dt.timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")}
+    )
+    assert response.status_code == 302
+    tender.refresh_from_db()
+    assert tender.title_en == "Ammunition, revised"
+    assert client_for(world.reps[0]).get(url).status_code == 403

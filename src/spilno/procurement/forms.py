@@ -62,6 +62,11 @@ class OrganisationChoice(forms.ModelChoiceField):
         return str(obj.name)
 
 
+class LotChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(_("Lot %(n)s: %(title)s") % {"n": obj.number, "title": obj.title})
+
+
 def _reason(label: Any = None, rows: int = 2) -> forms.CharField:
     return forms.CharField(
         label=label or _("Reason"), widget=forms.Textarea(attrs={"rows": rows}), max_length=5000
@@ -266,7 +271,7 @@ class DocumentForm(forms.Form):
 
 class AskForm(forms.Form):
     supplier = OrganisationChoice(label=_("On behalf of"), queryset=Organisation.objects.none())
-    lot = forms.ModelChoiceField(
+    lot = LotChoice(
         label=_("About lot"), queryset=Lot.objects.none(), required=False, empty_label=_("all")
     )
     text = forms.CharField(
@@ -308,7 +313,7 @@ class BidForm(forms.Form):
     same form twice stores one version."""
 
     supplier = OrganisationChoice(label=_("Bidder"), queryset=Organisation.objects.none())
-    lot = forms.ModelChoiceField(label=_("Lot"), queryset=Lot.objects.none())
+    lot = LotChoice(label=_("Lot"), queryset=Lot.objects.none())
     amount = forms.DecimalField(label=_("Price"), max_digits=18, min_value=Decimal("0.01"))
     delivery_days = forms.IntegerField(label=_("Delivery time (days)"), min_value=1, max_value=3650)
     notes = forms.CharField(
