@@ -294,3 +294,26 @@ def test_a_requirement_through_the_form(world: World, client_for: Clients) -> No
     requirement.refresh_from_db()
     assert (requirement.quantity, requirement.priority) == (Decimal(300), 1)
     assert client_for(world.reps[0]).get(f"/requirements/{requirement.pk}/edit/").status_code == 403
+
+
+def test_auditors_and_administrators_cannot_read_a_sealed_bid_either(
+    world: World, travel: Travel, client_for: Clients, make_user: Callable[..., User]
+) -> None:
+    tender = tender_in_tendering(world, travel)
+    bid(world, tender, 0, "7654321.99")
+    auditor = make_user((world.buyer, Role.AUDITOR), clearance=Level.SECRET)
+    admin = make_user((world.buyer, Role.ADMINISTRATOR), clearance=Level.SECRET)
+    entries = AuditEntry.objects.filter(action__startswith="procurement.bid").values_list(
+        "pk", flat=True
+    )
+    assert entries
+    for user in (auditor, admin):
+        client = client_for(user)
+        urls = [f"/procurement/tenders/{tender.pk}/", "/audit/", "/procurement/cycle-times/"]
+        urls += [f"/audit/entries/{pk}/" for pk in entries]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            page = response.content.decode()
+            for shown in ("7654321", "7,654,321", "7 654 321"):
+                assert shown not in page, url
