@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from spilno.capabilities.models import EntryKind, FulfilmentEntry, Requirement
 from spilno.core.codes import cpv_prefix
@@ -92,23 +92,22 @@ class Fulfilment:
 
 
 def fulfilment(requirement: Requirement) -> Fulfilment:
+    # Summed in Python with Decimal: SQLite's SUM works in binary floating point.
     rows = (
         FulfilmentEntry.objects.filter(requirement=requirement)
-        .values("source_kind", "source_id", "source_label", "source_url", "kind")
-        .annotate(total=Sum("quantity"))
-        .order_by("source_kind", "source_id")
+        .values_list("source_kind", "source_id", "source_label", "source_url", "kind", "quantity")
+        .order_by("source_kind", "source_id", "pk")
     )
     lines: dict[tuple[str, str], SourceLine] = {}
-    for row in rows:
-        key = (row["source_kind"], row["source_id"])
+    for source_kind, source_id, label, url, kind, quantity in rows:
         line = lines.setdefault(
-            key, SourceLine(row["source_kind"], row["source_id"], row["source_label"], "")
+            (source_kind, source_id), SourceLine(source_kind, source_id, label, "")
         )
-        line.url = line.url or row["source_url"]
-        if row["kind"] == EntryKind.COMMITTED:
-            line.committed = _q(line.committed + row["total"])
+        line.url = line.url or url
+        if kind == EntryKind.COMMITTED:
+            line.committed = _q(line.committed + quantity)
         else:
-            line.delivered = _q(line.delivered + row["total"])
+            line.delivered = _q(line.delivered + quantity)
     return Fulfilment(
         needed=requirement.quantity,
         committed=_q(sum((line.committed for line in lines.values()), Decimal(0))),
@@ -120,13 +119,12 @@ def fulfilment(requirement: Requirement) -> Fulfilment:
 def fulfilment_many(requirements: list[Requirement]) -> dict[int, Fulfilment]:
     """Totals for a page of requirements in one query."""
     totals: dict[int, dict[str, Decimal]] = {}
-    rows = (
-        FulfilmentEntry.objects.filter(requirement__in=requirements)
-        .values("requirement_id", "kind")
-        .annotate(total=Sum("quantity"))
+    rows = FulfilmentEntry.objects.filter(requirement__in=requirements).values_list(
+        "requirement_id", "kind", "quantity"
     )
-    for row in rows:
-        totals.setdefault(row["requirement_id"], {})[row["kind"]] = row["total"]
+    for requirement_id, kind, quantity in rows:
+        per_kind = totals.setdefault(requirement_id, {})
+        per_kind[kind] = per_kind.get(kind, Decimal(0)) + quantity
     return {
         r.pk: Fulfilment(
             needed=r.quantity,

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
-
 from spilno.audit.services import record
 from spilno.capabilities.models import EntryKind, FulfilmentEntry, Requirement
 from spilno.kernel import clock
@@ -29,10 +27,11 @@ class Source:
 
 
 def _total(requirement: Requirement, source: Source, kind: str) -> Decimal:
-    total = FulfilmentEntry.objects.filter(
+    # Summed in Python: SQLite's SUM works in binary floating point.
+    quantities = FulfilmentEntry.objects.filter(
         requirement=requirement, source_kind=source.kind, source_id=source.id, kind=kind
-    ).aggregate(total=Sum("quantity"))["total"]
-    return total or Decimal(0)
+    ).values_list("quantity", flat=True)
+    return sum(quantities, Decimal(0))
 
 
 def _write(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spilno.capabilities.models import Requirement
@@ -156,7 +157,7 @@ class Delivery(models.Model):
     def on_time(self) -> bool | None:
         if self.received_at is None:
             return None
-        return self.received_at.date() <= self.due_date
+        return timezone.localdate(self.received_at) <= self.due_date
 
 
 class DeliveryLine(models.Model):

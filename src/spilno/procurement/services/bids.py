@@ -111,6 +111,8 @@ def _validate_content(tender: Tender, content: BidContent) -> BidContent:
         Money.parse(amount, tender.currency)
         if amount <= 0:
             errors["amount"] = "The price must be positive."
+        elif amount >= Decimal(10) ** 16:
+            errors["amount"] = "The price is too large to be stored (at most 16 digits)."
     except (ValidationError, InvalidOperation, ValueError, TypeError) as exc:
         messages = getattr(exc, "messages", [str(exc)])
         errors["amount"] = " ".join(messages) or "Not a valid amount."

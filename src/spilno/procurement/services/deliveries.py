@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.utils import timezone
 
 from spilno.audit.services import record
 from spilno.capabilities.services.ledger import record_delivery
@@ -46,16 +46,24 @@ def _quantity(value: Any, field: str) -> Decimal:
         raise ValidationError({field: "Not a number."}) from None
     if not quantity.is_finite() or quantity < 0:
         raise ValidationError({field: "A quantity is a number of zero or more."})
+    exponent = quantity.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -3:
+        raise ValidationError({field: "Quantities have at most three decimal places."})
+    if quantity >= Decimal(10) ** 13:
+        raise ValidationError({field: "That quantity is too large."})
     return quantity
 
 
 def scheduled_quantity(item: ContractItem) -> Decimal:
-    total = (
-        DeliveryLine.objects.filter(item=item)
-        .exclude(delivery__status=DeliveryStatus.REJECTED)
-        .aggregate(total=Sum("quantity"))["total"]
-    )
-    return total or Decimal(0)
+    """What is already on its way or in: due quantities of open deliveries plus what was
+    actually accepted (the shortfall of a short delivery can be scheduled again)."""
+    total = Decimal(0)
+    lines = DeliveryLine.objects.filter(item=item).exclude(delivery__status=DeliveryStatus.REJECTED)
+    for quantity, received, status in lines.values_list(
+        "quantity", "received_quantity", "delivery__status"
+    ):
+        total += (received or Decimal(0)) if status == DeliveryStatus.ACCEPTED else quantity
+    return total
 
 
 def schedule_delivery(
@@ -197,8 +205,9 @@ def receive_delivery(
         current.status = DeliveryStatus.RECEIVED
         current.received_at = clock.now()
         current.save()
-        if current.received_at.date() > current.due_date:
-            days = (current.received_at.date() - current.due_date).days
+        received_on = timezone.localdate(current.received_at)
+        if received_on > current.due_date:
+            days = (received_on - current.due_date).days
             _claim(
                 current,
                 ClaimKind.LATE,
@@ -259,6 +268,8 @@ def reject_delivery(*, actor: Any, delivery: Delivery, reason: str) -> Delivery:
 
 
 def _complete_contract_if_delivered(actor: Any, contract: Contract) -> None:
+    if contract.status != ContractStatus.ACTIVE:
+        return
     items = list(contract.items.all())
     if not items or any(accepted_quantity(i) < i.quantity for i in items):
         return

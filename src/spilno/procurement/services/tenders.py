@@ -323,9 +323,10 @@ def create_tender(
     if method not in METHODS:
         raise ValidationError({"method": f"Unknown method {method!r}."})
     check_classification(actor, fields.get("classification", 0))
-    if plan.status != PlanStatus.DRAFT:
-        raise ValidationError({"plan": "Add tenders to a draft plan; this one is approved."})
     with transaction.atomic():
+        plan = ProcurementPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status != PlanStatus.DRAFT:
+            raise ValidationError({"plan": "Add tenders to a draft plan; this one is approved."})
         tender = Tender(
             plan=plan,
             buyer=plan.buyer,
