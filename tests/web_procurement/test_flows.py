@@ -306,3 +306,36 @@ def test_a_plan_through_the_form_and_a_tenders_terms_edited(
     tender.refresh_from_db()
     assert tender.title_en == "Ammunition, revised"
     assert client_for(world.reps[0]).get(url).status_code == 403
+
+
+def test_a_bid_document_is_sealed_with_the_bid_and_read_by_the_evaluators(
+    world: World, travel: Travel, client_for: Clients
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    tender = tender_in_tendering(world, travel)
+    url = f"/procurement/tenders/{tender.pk}/"
+    content = b"Certificate of conformity"
+    response = client_for(world.reps[0]).post(
+        url + "bids/",
+        {
+            "bid-supplier": world.suppliers[0].pk,
+            "bid-lot": tender.lots.get().pk,
+            "bid-amount": "990000",
+            "bid-delivery_days": 20,
+            "bid-document_title": "Certificate",
+            "bid-document": SimpleUploadedFile("cert.pdf", content),
+            "bid-idempotency_key": "with-document",
+        },
+    )
+    assert response.status_code == 302
+    assert tender.tender_end is not None
+    travel.to(tender.tender_end + dt.timedelta(seconds=1))
+    [opened] = open_bids(actor=world.officer, tender=tender)
+    link = url + f"bids/{opened.pk}/documents/0/"
+    officer = client_for(world.officer)
+    assert link in officer.get(url).content.decode()
+    assert officer.get(link).content == content
+    assert client_for(world.reps[0]).get(link).status_code == 200
+    assert client_for(world.reps[1]).get(link).status_code == 403
+    assert link not in client_for(world.reps[1]).get(url).content.decode()

@@ -21,7 +21,7 @@ from spilno.capabilities.selectors import requirements_for
 from spilno.core.models import Organisation
 from spilno.core.selectors import agreements_for, organisations_for
 from spilno.kernel import clock
-from spilno.kernel.access import acts_for, can, require, require_for
+from spilno.kernel.access import AccessDenied, acts_for, can, require, require_for
 from spilno.kernel.webtools import Action, done, int_or_none, keyset, refused
 from spilno.procurement import selectors
 from spilno.procurement.forms import (
@@ -382,6 +382,7 @@ def _tender_context(
         "total_value": selectors.lot_value_total(tender),
         "actions": actions,
         "can_edit": status in (T.DRAFT, T.PLANNED) and buyer("procurement.tender.change"),
+        "may_read_bid_documents": buyer("procurement.bid.evaluate"),
         "can_audit": can(user, "audit.entry.view"),
     }
 
@@ -690,6 +691,11 @@ def bid_document_download(request: HttpRequest, pk: int, bid: int, index: int) -
     target = _visible_bid(request, tender, bid)
     if target.opened_version is None or not 0 <= index < len(target.documents):
         raise Http404(_("No such document."))
+    if not (
+        acts_for(request.user, tender.buyer_id, "procurement.bid.evaluate")
+        or acts_for(request.user, target.supplier_id, "procurement.bid.submit")
+    ):
+        raise AccessDenied("Not allowed: bid documents are for the evaluators and the bidder.")
     document = bid_document(target, index)
     response = HttpResponse(document.content, content_type="application/octet-stream")
     name = "".join(c for c in document.filename if c.isalnum() or c in "._-") or "document"
