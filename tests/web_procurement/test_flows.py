@@ -339,3 +339,29 @@ def test_a_bid_document_is_sealed_with_the_bid_and_read_by_the_evaluators(
     assert client_for(world.reps[0]).get(link).status_code == 200
     assert client_for(world.reps[1]).get(link).status_code == 403
     assert link not in client_for(world.reps[1]).get(url).content.decode()
+
+
+def test_goods_received_before_termination_can_still_be_accepted(
+    world: World, travel: Travel, client_for: Clients
+) -> None:
+    from spilno.procurement.services.contracts import terminate_contract
+
+    [contract] = signed(world, travel, awarded(world, travel, "1000000.00"))
+    item = contract.items.get()
+    delivery = schedule_delivery(
+        actor=world.officer,
+        contract=contract,
+        due_date=clock.today() + dt.timedelta(days=10),
+        lines=[(item, item.quantity)],
+    )
+    ship_delivery(actor=world.reps[0], delivery=delivery)
+    receive_delivery(actor=world.officer, delivery=delivery)
+    terminate_contract(actor=world.officer, contract=contract, reason="Default.")
+    officer = client_for(world.officer)
+    url = f"/procurement/contracts/{contract.pk}/"
+    assert f"deliveries/{delivery.pk}/accept/" in officer.get(url).content.decode()
+    response = officer.post(url + f"deliveries/{delivery.pk}/accept/", {})
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    contract.refresh_from_db()
+    assert (delivery.status, contract.status) == ("accepted", "terminated")

@@ -47,7 +47,12 @@ from spilno.procurement.services.deliveries import (
     scheduled_quantity,
     ship_delivery,
 )
-from spilno.procurement.states import ContractKind, ContractStatus, DeliveryStatus
+from spilno.procurement.states import (
+    ContractKind,
+    ContractStatus,
+    DeliveryStatus,
+    IllegalTransition,
+)
 from spilno.procurement.views.common import or_404
 
 DETAIL = "procurement/contract_detail.html"
@@ -210,6 +215,8 @@ def _run(
             message = call()
         except ValidationError as exc:
             apply_errors(form, exc, rename)
+        except IllegalTransition as exc:  # a move the service did not turn into a field error
+            form.add_error(None, str(exc))
         else:
             messages.success(request, message)
             return done(request, back)
