@@ -70,6 +70,7 @@ from spilno.procurement.states import (
     TENDER_FINAL,
     AwardStatus,
     BidStatus,
+    IllegalTransition,
     LotStatus,
     Method,
     PlanStatus,
@@ -409,6 +410,8 @@ def _run(
             message = call()
         except ValidationError as exc:
             apply_errors(form, exc, rename)
+        except IllegalTransition as exc:  # a move the service did not turn into a field error
+            form.add_error(None, str(exc))
         else:
             messages.success(request, message)
             return done(request, back)
