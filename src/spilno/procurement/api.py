@@ -27,6 +27,7 @@ from spilno.procurement.models import (
     Contract,
     ContractItem,
     Delivery,
+    NonConformanceClaim,
     ProcurementPlan,
     Question,
     SupplierQualification,
@@ -101,6 +102,23 @@ def post_qualification(request: HttpRequest, payload: s.QualificationIn) -> Any:
         reason=payload.reason,
     )
     return Status(201, entry)
+
+
+@router.post(
+    "/suppliers/register/{entry_id}/status",
+    response=s.QualificationOut,
+    summary="Suspend, revoke or reinstate a register entry",
+)
+def post_qualification_status(
+    request: HttpRequest, entry_id: int, payload: s.QualificationChangeIn
+) -> Any:
+    return tender_services.change_qualification(
+        actor=request.user,
+        buyer=_org(request.user, payload.buyer_id, "buyer_id"),
+        entry=SupplierQualification.objects.get(pk=entry_id),
+        status=payload.status,
+        reason=payload.reason,
+    )
 
 
 @router.get(
@@ -745,6 +763,18 @@ def reject(request: HttpRequest, delivery_id: int, payload: s.ReasonIn) -> Any:
         actor=request.user, delivery=_delivery(request, delivery_id), reason=payload.reason
     )
     return _delivery_out(request, delivery)
+
+
+@router.post(
+    "/claims/{claim_id}/resolve", response=s.ClaimOut, summary="Resolve a non-conformance claim"
+)
+def resolve_claim(request: HttpRequest, claim_id: int, payload: s.ResolveIn) -> Any:
+    claim = NonConformanceClaim.objects.select_related("delivery__contract").get(
+        pk=claim_id, delivery__contract__in=selectors.contracts_for(request.user)
+    )
+    return delivery_services.resolve_claim(
+        actor=request.user, claim=claim, resolution=payload.resolution
+    )
 
 
 # --- metrics ---------------------------------------------------------------------------------

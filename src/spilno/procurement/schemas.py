@@ -347,10 +347,23 @@ class DeliveryLineOut(Schema):
 
 
 class ClaimOut(Schema):
+    id: int
     kind: str
     detail: str
     status: str
     raised_at: dt.datetime
+    resolution: str
+    resolved_at: dt.datetime | None
+
+
+class ResolveIn(Schema):
+    resolution: str = Field(min_length=1)
+
+
+class QualificationChangeIn(Schema):
+    buyer_id: int
+    status: str = Field(description="active, suspended or revoked")
+    reason: str = Field(min_length=1)
 
 
 class DeliveryOut(Schema):

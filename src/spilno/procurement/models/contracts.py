@@ -178,6 +178,8 @@ class NonConformanceClaim(models.Model):
     detail = models.TextField()
     status = models.CharField(max_length=20, choices=ClaimStatus.choices, default="open")
     raised_at = models.DateTimeField()
+    resolution = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["raised_at", "pk"]

@@ -311,3 +311,29 @@ def raise_overdue_claims(actor: Any, today: dt.date) -> int:
                     after={"due_date": delivery.due_date, "claim": "late"},
                 )
     return count
+
+
+def resolve_claim(
+    *, actor: Any, claim: NonConformanceClaim, resolution: str
+) -> NonConformanceClaim:
+    """Close a non-conformance claim with what was agreed (replacement, penalty, waiver…)."""
+    require_for(actor, claim.delivery.contract.buyer_id, "procurement.delivery.receive")
+    if not resolution.strip():
+        raise ValidationError({"resolution": "Say how the claim was resolved."})
+    with transaction.atomic():
+        current = NonConformanceClaim.objects.select_for_update().get(pk=claim.pk)
+        if current.status != "open":
+            raise ValidationError({"status": "This claim is already resolved."})
+        current.status = "resolved"
+        current.resolution = resolution.strip()
+        current.resolved_at = clock.now()
+        current.save()
+        record(
+            actor=actor,
+            action="procurement.claim.resolve",
+            obj=current.delivery,
+            classification=current.delivery.contract.classification,
+            before={"claim": current.pk, "status": "open"},
+            after={"claim": current.pk, "status": "resolved", "resolution": current.resolution},
+        )
+    return current

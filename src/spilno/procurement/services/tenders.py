@@ -37,7 +37,14 @@ from spilno.procurement.services.common import (
     require_status,
     user_or_none,
 )
-from spilno.procurement.states import METHODS, AwardCriteria, Method, PlanStatus, TenderStatus
+from spilno.procurement.states import (
+    METHODS,
+    AwardCriteria,
+    Method,
+    PlanStatus,
+    QualificationStatus,
+    TenderStatus,
+)
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
@@ -77,6 +84,36 @@ def qualify_supplier(
             after=snapshot(entry),
         )
     return entry
+
+
+def change_qualification(
+    *, actor: Any, buyer: Organisation, entry: SupplierQualification, status: str, reason: str
+) -> SupplierQualification:
+    """Suspend, revoke or reinstate a register entry, with the reason on record."""
+    require_for(actor, buyer.pk, "procurement.supplier.qualify")
+    if status not in QualificationStatus.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the change."})
+    with transaction.atomic():
+        current = SupplierQualification.objects.select_for_update().get(pk=entry.pk)
+        if current.status == QualificationStatus.REVOKED:
+            raise ValidationError({"status": "A revoked qualification cannot change again."})
+        before = current.status
+        current.status = status
+        current.reason = reason.strip()
+        current.decided_by = user_or_none(actor)
+        current.decided_at = clock.now()
+        current.save()
+        record(
+            actor=actor,
+            action="procurement.supplier.qualification",
+            obj=current,
+            classification=0,
+            before={"status": before},
+            after={"status": status, "reason": current.reason},
+        )
+    return current
 
 
 def is_register_qualified(supplier: Organisation, cpvs: Sequence[str], on: dt.date) -> bool:
