@@ -103,3 +103,36 @@ def test_a_suspended_supplier_is_no_longer_qualified(world: World, travel: Trave
         change_qualification(
             actor=world.approver, buyer=world.buyer, entry=entry, status="gone", reason="?"
         )
+
+
+def test_a_claim_is_resolved_from_the_contract_page(world: World, travel: Travel) -> None:
+    from django.test import Client
+
+    contract = _active_contract(world, travel)
+    delivery = schedule_delivery(
+        actor=world.officer,
+        contract=contract,
+        due_date=travel.now.date(),
+        lines=[(contract.items.get(), Decimal(10))],
+    )
+    ship_delivery(actor=world.reps[0], delivery=delivery)
+    travel.by(days=3)
+    receive_delivery(actor=world.officer, delivery=delivery)
+    claim = NonConformanceClaim.objects.get(delivery=delivery, kind="late")
+    page = f"/procurement/contracts/{contract.pk}/"
+    url = f"{page}claims/{claim.pk}/resolve/"
+    supplier = Client()
+    supplier.force_login(world.reps[0])
+    assert url.encode() not in supplier.get(page).content
+    assert supplier.post(url, {f"resolve-{claim.pk}-resolution": "x"}).status_code == 403
+    officer = Client()
+    officer.force_login(world.officer)
+    assert url.encode() in officer.get(page).content
+    empty = officer.post(url, {f"resolve-{claim.pk}-resolution": ""})
+    assert empty.status_code == 422
+    claim.refresh_from_db()
+    assert claim.status == "open"
+    response = officer.post(url, {f"resolve-{claim.pk}-resolution": "Penalty of 0.1% per day."})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.status, claim.resolution) == ("resolved", "Penalty of 0.1% per day.")

@@ -431,6 +431,14 @@ class ReasonForm(forms.Form):
     reason = _reason()
 
 
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("Resolution"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What was agreed: replacement, penalty, waiver…"),
+    )
+
+
 # --- contracts and deliveries ----------------------------------------------------------------
 class AmendForm(forms.Form):
     reason = _reason()

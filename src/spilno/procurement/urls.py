@@ -59,6 +59,7 @@ urlpatterns = [
     path(
         C + "deliveries/<int:delivery>/reject/", contracts.delivery_reject, name="delivery-reject"
     ),
+    path(C + "claims/<int:claim>/resolve/", contracts.claim_resolve, name="claim-resolve"),
     # suppliers and metrics
     path("suppliers/", suppliers.register, name="register"),
     path("suppliers/qualify/", suppliers.supplier_qualify, name="supplier-qualify"),

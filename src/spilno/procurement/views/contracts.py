@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,10 +27,11 @@ from spilno.procurement.forms import (
     EmptyForm,
     ReasonForm,
     ReceiveForm,
+    ResolveForm,
     ScheduleDeliveryForm,
     apply_errors,
 )
-from spilno.procurement.models import Contract, Delivery
+from spilno.procurement.models import Contract, Delivery, NonConformanceClaim
 from spilno.procurement.services.contracts import (
     amend_contract,
     called_off_value,
@@ -43,6 +44,7 @@ from spilno.procurement.services.deliveries import (
     accept_delivery,
     receive_delivery,
     reject_delivery,
+    resolve_claim,
     schedule_delivery,
     scheduled_quantity,
     ship_delivery,
@@ -177,6 +179,20 @@ def _contract_context(
                 partial(ReasonForm, prefix=f"reject-{n}"),
                 danger=True,
             )
+        row["claims"] = [
+            (
+                claim,
+                add(
+                    f"resolve-{claim.pk}",
+                    url("claim-resolve", claim.pk),
+                    _("Resolve"),
+                    partial(ResolveForm, prefix=f"resolve-{claim.pk}"),
+                )
+                if claim.status == "open" and may_receive
+                else None,
+            )
+            for claim in delivery.claims.all()
+        ]
         deliveries.append(row)
     return {
         "contract": contract,
@@ -401,5 +417,21 @@ def delivery_reject(request: HttpRequest, pk: int, delivery: int) -> HttpRespons
     def call() -> str:
         reject_delivery(actor=request.user, delivery=target, reason=form.cleaned_data["reason"])
         return _("Delivery %(n)s rejected.") % {"n": target.number}
+
+    return _run(request, contract, key, form, call)
+
+
+@login_required
+@require_POST
+def claim_resolve(request: HttpRequest, pk: int, claim: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    target = get_object_or_404(NonConformanceClaim, pk=claim, delivery__contract=contract)
+    require_for(request.user, contract.buyer_id, "procurement.delivery.receive")
+    key = f"resolve-{target.pk}"
+    form = ResolveForm(request.POST, prefix=key)
+
+    def call() -> str:
+        resolve_claim(actor=request.user, claim=target, resolution=form.cleaned_data["resolution"])
+        return _("Claim resolved.")
 
     return _run(request, contract, key, form, call)
