@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('procurement', '0001_initial'),
+        ("procurement", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='nonconformanceclaim',
-            name='resolution',
+            model_name="nonconformanceclaim",
+            name="resolution",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='nonconformanceclaim',
-            name='resolved_at',
+            model_name="nonconformanceclaim",
+            name="resolved_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
