@@ -10,6 +10,7 @@ refused in the same transaction. SQLite serialises writers, which gives the same
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from spilno.audit.services import record
 from spilno.core.models import Organisation, OrganisationKind
@@ -137,20 +139,24 @@ def _share_lock_tender(tender_id: int) -> Tender:
     return Tender.objects.get(pk=tender_id)
 
 
-def _open_for_bids(tender: Tender) -> None:
-    """The rule every bid change obeys, judged by the server clock inside the transaction."""
+def _open_for_bids(tender: Tender) -> dt.datetime:
+    """The rule every bid change obeys, judged by the server clock inside the transaction.
+
+    Returns the one clock reading that both decided and is stored with the version."""
     if tender.status != TenderStatus.TENDERING:
         raise ValidationError(
             {"tender": f"Bids are accepted only during tendering; the tender is {tender.status}."}
         )
     assert tender.tender_end is not None
-    if clock.now() >= tender.tender_end:
+    now = clock.now()
+    if now >= tender.tender_end:
         raise ValidationError(
             {
                 "tender": f"The deadline passed at {tender.tender_end.isoformat()}: "
                 "no bid can be submitted, replaced or withdrawn."
             }
         )
+    return now
 
 
 def _check_key(key: str) -> str:
@@ -204,17 +210,16 @@ def submit_bid(
             existing = _existing(bid, key, digest)
             if existing is not None:
                 return existing
-        _open_for_bids(current)
+        now = _open_for_bids(current)
         if METHODS[current.method].register_only:
             cpvs = list(lot.items.values_list("cpv", flat=True))
-            if not is_register_qualified(supplier, cpvs, clock.today()):
+            if not is_register_qualified(supplier, cpvs, timezone.localdate(now)):
                 raise ValidationError(
                     {
                         "supplier": "This is a selective tender: only suppliers qualified in the "
                         "register for every item's CPV category may bid."
                     }
                 )
-        now = clock.now()
         if bid is None:
             bid, _ = Bid.objects.get_or_create(
                 lot=lot,
@@ -266,10 +271,9 @@ def withdraw_bid(*, actor: Any, bid: Bid, idempotency_key: str) -> BidVersion:
         existing = _existing(current, key, digest)
         if existing is not None:
             return existing
-        _open_for_bids(current_tender)
+        now = _open_for_bids(current_tender)
         if current.status != BidStatus.SUBMITTED:
             raise ValidationError({"status": "Only a submitted bid can be withdrawn."})
-        now = clock.now()
         seq = current.version_count + 1
         version = BidVersion.objects.create(
             bid=current,
@@ -308,8 +312,10 @@ def open_bids(*, actor: Any, tender: Tender) -> list[Bid]:
 
     require_for(actor, tender.buyer_id, "procurement.bid.open")
     forbid_drafter(actor, tender, "open its bids")
-    close_tendering_if_due(tender.pk)
     with transaction.atomic():
+        # Close the tendering period first if the chronograph has not yet; inside this
+        # transaction, so a refusal below leaves everything as it was.
+        close_tendering_if_due(tender.pk)
         current = lock_tender(tender)
         require_status(current, TenderStatus.EVALUATION, doing="open bids")
         if current.opened_at is not None:
