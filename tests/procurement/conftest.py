@@ -3,14 +3,16 @@ and a controllable business clock (services read time only through spilno.kernel
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from spilno.accounts.models import User
 from spilno.capabilities.models import Requirement
@@ -19,9 +21,11 @@ from spilno.core.models import Organisation, OrganisationKind
 from spilno.kernel import clock
 from spilno.kernel.access import Role, SystemActor
 from spilno.kernel.classification import Level
-from spilno.procurement.models import ProcurementPlan, Tender
-from spilno.procurement.services.bids import BidContent, submit_bid
+from spilno.procurement.models import Contract, ProcurementPlan, Tender
+from spilno.procurement.services.bids import BidContent, open_bids, submit_bid
 from spilno.procurement.services.chronograph import tick
+from spilno.procurement.services.contracts import sign_contract
+from spilno.procurement.services.evaluation import decide_awards, qualify_bid
 from spilno.procurement.services.tenders import (
     approve_plan,
     create_plan,
@@ -158,3 +162,100 @@ def bid(
         content=BidContent(Decimal(amount), "EUR", days, notes=f"offer {amount}"),
         idempotency_key=key or f"k{next(_keys)}",
     )
+
+
+# --- "nothing changed" ---------------------------------------------------------------------
+def fingerprint() -> dict[str, Any]:
+    """Every row of the procurement and capabilities tables (link tables included), plus the
+    audit log's length and stream heads: a failed service call must leave all of it as it was."""
+    from django.apps import apps
+    from django.db import connection
+
+    rows: dict[str, Any] = {}
+    with connection.cursor() as cursor:
+        for label in ("procurement", "capabilities"):
+            for model in apps.get_app_config(label).get_models(include_auto_created=True):
+                table = model._meta.db_table
+                cursor.execute(f"SELECT * FROM {table} ORDER BY id")
+                rows[table] = [
+                    tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                    for row in cursor.fetchall()
+                ]
+        cursor.execute("SELECT COUNT(*) FROM audit_auditentry")
+        rows["audit.entries"] = cursor.fetchone()
+        cursor.execute("SELECT id, seq, head_hash FROM audit_auditstream ORDER BY id")
+        rows["audit.heads"] = cursor.fetchall()
+    return rows
+
+
+@contextlib.contextmanager
+def unchanged() -> Iterator[None]:
+    """Assert that the block (a refused service call) changes no row and adds no audit entry."""
+    before = fingerprint()
+    yield
+    after = fingerprint()
+    changed = sorted(k for k in before if before[k] != after[k])
+    assert not changed, f"a refused call changed {changed}"
+
+
+def refused(
+    exc_type: type[Exception], fn: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Exception:
+    """Call ``fn``, expect ``exc_type`` and no change at all; return the exception."""
+    with unchanged(), pytest.raises(exc_type) as info:
+        fn(*args, **kwargs)
+    return info.value
+
+
+def error_fields(exc: Exception) -> dict[str, list[str]]:
+    assert isinstance(exc, ValidationError), exc
+    return exc.message_dict
+
+
+# --- further down the lifecycle --------------------------------------------------------------
+def past_deadline(travel: Travel, tender: Tender) -> None:
+    assert tender.tender_end is not None
+    travel.to(tender.tender_end + dt.timedelta(seconds=1))
+
+
+def opened_tender(world: World, travel: Travel, *amounts: str, **fields: Any) -> Tender:
+    """A tender whose bids (one per supplier, in order) are opened by the officer."""
+    tender = tender_in_tendering(world, travel, **fields)
+    for index, amount in enumerate(amounts):
+        bid(world, tender, index, amount)
+    past_deadline(travel, tender)
+    open_bids(actor=world.officer, tender=tender)
+    tender.refresh_from_db()
+    return tender
+
+
+def awarded_tender(world: World, travel: Travel, *amounts: str, **fields: Any) -> Tender:
+    """Every opened bid qualified and the award decided: the standstill runs."""
+    tender = opened_tender(world, travel, *amounts, **fields)
+    for b in tender.bids.filter(status="opened"):
+        qualify_bid(actor=world.officer, bid=b, qualified=True, quality_score=50)
+    decide_awards(actor=world.approver, tender=tender)
+    tender.refresh_from_db()
+    assert tender.status == "active.awarded"
+    return tender
+
+
+def signed_contracts(world: World, travel: Travel, tender: Tender) -> list[Contract]:
+    """End the standstill and sign every contract on both sides."""
+    tender.refresh_from_db()
+    assert tender.standstill_end is not None
+    travel.to(tender.standstill_end + dt.timedelta(minutes=1))
+    tick()
+    contracts = []
+    for contract in Contract.objects.filter(tender=tender, framework=None).order_by("pk"):
+        sign_contract(actor=world.officer, contract=contract, side="buyer")
+        rep = world.reps[world.suppliers.index(contract.supplier)]
+        contracts.append(sign_contract(actor=rep, contract=contract, side="supplier"))
+    return contracts
+
+
+def active_contract(world: World, travel: Travel, amount: str = "1000000.00") -> Contract:
+    tender = awarded_tender(world, travel, amount)
+    [contract] = signed_contracts(world, travel, tender)
+    assert contract.status == "active"
+    return contract
