@@ -38,6 +38,9 @@ from spilno.procurement.services.tenders import is_register_qualified
 from spilno.procurement.states import METHODS, BidAction, BidStatus, TenderStatus
 
 MAX_BID_DOCUMENT_BYTES = 5 * 1024 * 1024
+# 15 significant digits: every database (SQLite keeps decimals as binary floating point)
+# returns such a price exactly.
+MAX_PRICE = Decimal(10) ** 13
 
 
 class IdempotencyConflict(ValidationError):
@@ -113,8 +116,8 @@ def _validate_content(tender: Tender, content: BidContent) -> BidContent:
         Money.parse(amount, tender.currency)
         if amount <= 0:
             errors["amount"] = "The price must be positive."
-        elif amount >= Decimal(10) ** 16:
-            errors["amount"] = "The price is too large to be stored (at most 16 digits)."
+        elif amount >= MAX_PRICE:
+            errors["amount"] = "A price has at most 13 digits before the decimal point."
     except (ValidationError, InvalidOperation, ValueError, TypeError) as exc:
         messages = getattr(exc, "messages", [str(exc)])
         errors["amount"] = " ".join(messages) or "Not a valid amount."
