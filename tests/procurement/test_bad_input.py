@@ -46,7 +46,6 @@ from tests.procurement.conftest import (
 )
 
 pytestmark = pytest.mark.django_db
-ON_SQLITE = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 
 
 def _content(amount: str = "1000.00", currency: str = "EUR", days: int = 30) -> BidContent:
