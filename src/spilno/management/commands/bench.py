@@ -1,16 +1,28 @@
-"""``spilno bench audit``: how fast can concurrent writers append to the audit log?
+"""Benchmarks (not tests): ``spilno bench audit`` and ``spilno bench bids``.
 
-Runs W writer threads, each committing N transactions of one audit entry, first with every
-writer forced onto one chain (a single global chain), then spread over all streams; prints
-commits per second and p50/p99 latency for both, plus the raw single-row durable commit rate of
-the same database. A benchmark, not a test: run it on PostgreSQL (set DATABASE_URL).
+``bench audit``: how fast can concurrent writers append to the audit log? Runs W writer threads,
+each committing N transactions of one audit entry, first with every writer forced onto one chain
+(a single global chain), then spread over all streams; prints commits per second and p50/p99
+latency for both, plus the raw single-row durable commit rate of the same database. Run it on
+PostgreSQL (set DATABASE_URL).
+
+``bench bids``: N suppliers submitting and replacing sealed bids over HTTP against gunicorn, in
+the last minute before a deadline, on a separate benchmark database (``--database-url``); checks
+that every acknowledged bid is stored and none after the deadline (see
+:mod:`spilno.procurement.bench` and docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +32,8 @@ from django.db import connection, connections, transaction
 from spilno.audit.services.record import record
 from spilno.audit.services.verify import verify_log
 from spilno.kernel.access import SystemActor
+
+DEFAULT_BENCH_DATABASE = "postgres://postgres@127.0.0.1:5432/spilno_bench"
 
 
 def _writers(threads: int, per_thread: int, work: Any) -> tuple[float, list[float]]:
@@ -47,61 +61,225 @@ def _writers(threads: int, per_thread: int, work: Any) -> tuple[float, list[floa
     return time.perf_counter() - started, latencies
 
 
+@dataclass
+class CommitRate:
+    """Commits per second of ``writers`` threads, with latency percentiles in milliseconds."""
+
+    writers: int
+    commits: int
+    rate: float
+    p50: float
+    p99: float
+
+
+def _rate(writers: int, wall: float, latencies: list[float]) -> CommitRate:
+    latencies = sorted(latencies)
+    return CommitRate(
+        writers=writers,
+        commits=len(latencies),
+        rate=len(latencies) / wall,
+        p50=statistics.median(latencies) * 1000,
+        p99=latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000,
+    )
+
+
+def _raw_commit(i: int) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO spilno_bench_raw (n) VALUES (%s)", [i])
+
+
+def raw_commit_rate(writers: int, per_writer: int) -> CommitRate:
+    """The raw durable commit rate of the default database: ``writers`` threads, each committing
+    ``per_writer`` transactions of one single-row insert into a scratch table (dropped after)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS spilno_bench_raw (n integer)")
+    try:
+        wall, latencies = _writers(writers, per_writer, _raw_commit)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE spilno_bench_raw")
+    return _rate(writers, wall, latencies)
+
+
 class Command(BaseCommand):
-    help = "Benchmarks (not tests). `spilno bench audit`: concurrent audit-log writers."
+    help = (
+        "Benchmarks (not tests). `spilno bench audit`: concurrent audit-log writers. "
+        "`spilno bench bids`: suppliers bidding over HTTP against gunicorn before a deadline."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["audit"])
-        parser.add_argument("--writers", type=int, default=16)
+        parser.add_argument("what", choices=["audit", "bids"])
+        parser.add_argument(
+            "--writers",
+            type=int,
+            default=None,
+            help="Writer threads for the commit rates (audit: 16; bids: workers × threads).",
+        )
         parser.add_argument("--per-writer", type=int, default=200)
+        bids = parser.add_argument_group("bench bids")
+        bids.add_argument("--suppliers", type=int, default=50)
+        bids.add_argument(
+            "--bids-per-supplier",
+            type=int,
+            default=0,
+            help="0 (default): every supplier bids as fast as it can until the deadline. "
+            "N: each supplier paces N bids evenly over the window (a given offered load).",
+        )
+        bids.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+        bids.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+        bids.add_argument(
+            "--window", type=float, default=60, help="seconds from the first bid to the deadline"
+        )
+        bids.add_argument(
+            "--grace", type=float, default=2, help="seconds of (refused) bidding after it"
+        )
+        bids.add_argument("--clients", type=int, default=2, help="client processes")
+        bids.add_argument(
+            "--retry-rate",
+            type=float,
+            default=0.05,
+            help="share of acknowledged bids sent again with the same idempotency key",
+        )
+        bids.add_argument(
+            "--connection",
+            choices=["keep-alive", "close"],
+            default="keep-alive",
+            help="keep-alive (default): one persistent connection per supplier; "
+            "close: a new connection for every bid",
+        )
+        bids.add_argument("--database-url", default=DEFAULT_BENCH_DATABASE)
+        bids.add_argument(
+            "--allow-sqlite", action="store_true", help="allow an sqlite:// --database-url"
+        )
+        bids.add_argument(
+            "--data-dir",
+            default=None,
+            help="data folder of the benchmark (keys, server log); default <data dir>/bench",
+        )
+        # Set by the launcher in the process it starts with DATABASE_URL pointing at the bench DB.
+        bids.add_argument("--in-bench-database", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "bids":
+            if options["in_bench_database"]:
+                self.run_bids(options)
+            else:
+                self.launch_bids(options)
+            return
+        self.bench_audit(options)
+
+    # --- bench audit ------------------------------------------------------------------------
+    def bench_audit(self, options: dict[str, Any]) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("Run this benchmark on PostgreSQL: set DATABASE_URL.")
-        writers, per = options["writers"], options["per_writer"]
+        writers, per = options["writers"] or 16, options["per_writer"]
         actor = SystemActor()
-
-        def raw_commit(i: int) -> None:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("INSERT INTO spilno_bench_raw (n) VALUES (%s)", [i])
 
         def audit_commit(i: int) -> None:
             with transaction.atomic():
                 record(actor=actor, action="bench.write", object_type="bench", object_id=str(i))
 
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE IF NOT EXISTS spilno_bench_raw (n integer)")
         self.stdout.write(
             f"{writers} writers × {per} commits each, {connection.settings_dict['NAME']}"
         )
         rows = []
-        for label, work, streams in (
-            ("raw single-row commit", raw_commit, settings.SPILNO_AUDIT_STREAMS),
-            ("audit, one global chain", audit_commit, 1),
-            (
-                f"audit, {settings.SPILNO_AUDIT_STREAMS} streams",
-                audit_commit,
-                settings.SPILNO_AUDIT_STREAMS,
-            ),
+        raw = raw_commit_rate(writers, per)
+        rows.append(("raw single-row commit", raw))
+        for label, streams in (
+            ("audit, one global chain", 1),
+            (f"audit, {settings.SPILNO_AUDIT_STREAMS} streams", settings.SPILNO_AUDIT_STREAMS),
         ):
             original = settings.SPILNO_AUDIT_STREAMS
             settings.SPILNO_AUDIT_STREAMS = streams
             try:
-                wall, latencies = _writers(writers, per, work)
+                wall, latencies = _writers(writers, per, audit_commit)
             finally:
                 settings.SPILNO_AUDIT_STREAMS = original
-            latencies.sort()
-            rate = len(latencies) / wall
-            p50 = statistics.median(latencies) * 1000
-            p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-            rows.append((label, rate, p50, p99))
+            rows.append((label, _rate(writers, wall, latencies)))
+        for label, rate in rows:
             self.stdout.write(
-                f"  {label:<28} {rate:8.0f} commits/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
+                f"  {label:<28} {rate.rate:8.0f} commits/s   "
+                f"p50 {rate.p50:6.1f} ms   p99 {rate.p99:6.1f} ms"
             )
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE spilno_bench_raw")
-        raw = rows[0][1]
-        for label, rate, _p50, _p99 in rows[1:]:
-            self.stdout.write(f"  {label}: {rate / raw:.0%} of the raw commit rate")
+        for label, rate in rows[1:]:
+            self.stdout.write(f"  {label}: {rate.rate / raw.rate:.0%} of the raw commit rate")
         result = verify_log()
         self.stdout.write(f"verify after the run: {'intact' if result.ok else result.first_break}")
+
+    # --- bench bids -------------------------------------------------------------------------
+    def launch_bids(self, options: dict[str, Any]) -> None:
+        """Check the target database, create it if missing, and run the benchmark in a fresh
+        process whose settings point at it (so the server and the checks see one database)."""
+        from spilno.procurement import bench
+
+        url = options["database_url"]
+        target = bench.parse_database_url(url)
+        if target["ENGINE"].endswith("sqlite3") and not options["allow_sqlite"]:
+            raise CommandError(
+                "bench bids measures PostgreSQL: SQLite serialises every writer, so its figures "
+                "say nothing about the deadline rush. Pass a postgres:// --database-url, or "
+                "--allow-sqlite to run it anyway."
+            )
+        if not target["ENGINE"].endswith(("sqlite3", "postgresql")):
+            raise CommandError(f"Unsupported database for bench bids: {url}")
+        if bench.same_database(target, settings.DATABASES["default"]):
+            raise CommandError(
+                "--database-url names the database this installation uses; the benchmark adds "
+                "tenders, suppliers and audit entries to it. Give it a database of its own "
+                f"(default {DEFAULT_BENCH_DATABASE})."
+            )
+        for name, low in (("suppliers", 1), ("workers", 1), ("threads", 1), ("clients", 1)):
+            if options[name] < low:
+                raise CommandError(f"--{name} must be at least {low}.")
+        if options["window"] <= 0 or options["grace"] < 0:
+            raise CommandError("--window must be positive and --grace not negative.")
+        try:
+            created = bench.ensure_database(target)
+        except Exception as exc:
+            raise CommandError(f"Cannot reach or create the benchmark database: {exc}") from exc
+        if created:
+            self.stdout.write(f"Created database {target['NAME']}.")
+        data_dir = Path(options["data_dir"] or Path(settings.DATA_DIR) / "bench").resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        env = bench.child_environment(os.environ, url, data_dir)
+        argv = [sys.executable, "-m", "spilno", "bench", "bids", "--in-bench-database"]
+        for name in (
+            "writers",
+            "per_writer",
+            "suppliers",
+            "bids_per_supplier",
+            "workers",
+            "threads",
+            "window",
+            "grace",
+            "clients",
+            "retry_rate",
+            "connection",
+        ):
+            if options[name] is not None:
+                argv += [f"--{name.replace('_', '-')}", str(options[name])]
+        self.stdout.flush()
+        returncode = subprocess.call(argv, env=env)  # noqa: S603 - our own interpreter and argv
+        if returncode:
+            raise SystemExit(returncode)
+
+    def run_bids(self, options: dict[str, Any]) -> None:
+        from spilno.procurement import bench
+
+        config = bench.Config(
+            suppliers=options["suppliers"],
+            bids_per_supplier=options["bids_per_supplier"],
+            workers=options["workers"],
+            threads=options["threads"],
+            window=options["window"],
+            grace=options["grace"],
+            clients=options["clients"],
+            retry_rate=options["retry_rate"],
+            keep_alive=options["connection"] == "keep-alive",
+        )
+        writers = options["writers"] or config.workers * config.threads
+        outcome = bench.run(
+            config, raw_rate=lambda: raw_commit_rate(writers, options["per_writer"])
+        )
+        if not outcome:
+            raise CommandError("bench bids: a check failed (see the table above).")
