@@ -289,7 +289,8 @@ class Server:
     def __enter__(self) -> Server:
         argv = [sys.executable, "-m", "spilno", "serve", "--host", "127.0.0.1"]
         argv += ["--port", str(self.port), "--workers", str(self.workers)]
-        argv += ["--threads", str(self.threads)]
+        # The benchmark closes the tender itself, at a chosen moment: no chronograph beside it.
+        argv += ["--threads", str(self.threads), "--tick", "0"]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
                 argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
