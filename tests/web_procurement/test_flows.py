@@ -98,10 +98,12 @@ def test_documents_are_uploaded_with_their_sha256(
     )
     assert response.status_code == 302
     digest = hashlib.sha256(content).hexdigest()
-    page = client_for(world.reps[0]).get(url).content.decode()
+    # A draft is the buyer's own: its colleagues read it, suppliers do not see it yet.
+    page = client_for(world.officer).get(url).content.decode()
     assert digest in page
     document = tender.documents.get()
-    download = client_for(world.reps[0]).get(url + f"documents/{document.pk}/")
+    assert client_for(world.reps[0]).get(url).status_code == 404
+    download = client_for(world.officer).get(url + f"documents/{document.pk}/")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == content  # type: ignore[attr-defined]
     response = drafter.post(url + "documents/", {"document-title": "No file"})
@@ -305,7 +307,8 @@ def test_a_plan_through_the_form_and_a_tenders_terms_edited(
     assert response.status_code == 302
     tender.refresh_from_db()
     assert tender.title_en == "Ammunition, revised"
-    assert client_for(world.reps[0]).get(url).status_code == 403
+    assert client_for(world.reps[0]).get(url).status_code == 404  # drafts are not shown
+    assert client_for(world.approver).get(url).status_code == 403  # approvers do not edit terms
 
 
 def test_a_bid_document_is_sealed_with_the_bid_and_read_by_the_evaluators(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -185,7 +186,7 @@ def tender_out(tender: Tender) -> dict[str, Any]:
                 "size": d.size,
                 "media_type": d.media_type,
                 "uploaded_at": d.uploaded_at,
-                "url": d.file.url,
+                "url": reverse("procurement:tender-document", args=[tender.pk, d.pk]),
             }
             for d in tender.documents.all()
         ],
@@ -327,7 +328,7 @@ def post_document(
             "size": document.size,
             "media_type": document.media_type,
             "uploaded_at": document.uploaded_at,
-            "url": document.file.url,
+            "url": reverse("procurement:tender-document", args=[tender.pk, document.pk]),
         },
     )
 

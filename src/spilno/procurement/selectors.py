@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 
 from spilno.core.models import Organisation
 from spilno.kernel import clock
-from spilno.kernel.access import acts_for
+from spilno.kernel.access import NEED_TO_KNOW_WAIVED, acts_for
 from spilno.procurement.models import (
     Bid,
     Contract,
@@ -33,6 +33,7 @@ from spilno.procurement.states import (
     BidStatus,
     DeliveryStatus,
     Method,
+    TenderStatus,
 )
 
 
@@ -51,6 +52,7 @@ def tenders_for(
     after: int | None = None,
 ) -> QuerySet[Tender]:
     qs: QuerySet[Tender] = Tender.objects.visible_to(user).select_related("buyer", "plan")
+    qs = _hide_unpublished(user, qs)
     if q:
         qs = qs.filter(Q(title_en__icontains=q) | Q(title_uk__icontains=q) | Q(reference__iexact=q))
     if status:
@@ -66,6 +68,21 @@ def tenders_for(
     if after:
         qs = qs.filter(pk__gt=after)
     return qs
+
+
+def _hide_unpublished(user: Any, qs: QuerySet[Tender]) -> QuerySet[Tender]:
+    """Draft and planned tenders are the buyer's working papers: only the buyer's members (and
+    auditors, and the console) see them before publication."""
+    if getattr(user, "is_system", False):
+        return qs
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        if user.role_set() & NEED_TO_KNOW_WAIVED:
+            return qs
+        own = list(user.organisation_ids())
+    else:
+        own = []
+    unpublished = Q(status__in=[TenderStatus.DRAFT, TenderStatus.PLANNED])
+    return qs.exclude(unpublished & ~Q(buyer_id__in=own))
 
 
 def tender_for(user: Any, pk: int) -> Tender:

@@ -15,11 +15,11 @@ from django.db import transaction
 
 from spilno.audit.services import record, snapshot
 from spilno.capabilities.models import Requirement
-from spilno.core.models import Agreement, Organisation, OrganisationKind
+from spilno.core.models import Organisation, OrganisationKind
 from spilno.core.money import Money
 from spilno.core.states import AgreementStatus
 from spilno.kernel import clock
-from spilno.kernel.access import check_classification, require_for
+from spilno.kernel.access import AccessDenied, check_classification, require_for
 from spilno.procurement.models import (
     Item,
     Lot,
@@ -166,8 +166,6 @@ def approve_plan(*, actor: Any, plan: ProcurementPlan) -> ProcurementPlan:
         if not tenders:
             raise ValidationError({"tenders": "A plan needs at least one draft tender to approve."})
         if getattr(actor, "pk", None) is not None and actor.pk == plan.created_by_id:
-            from spilno.kernel.access import AccessDenied
-
             raise AccessDenied(
                 "Separation of duties: you drafted this plan, so you cannot approve it."
             )
@@ -577,10 +575,6 @@ def add_document(
             after={"tender": current.pk, "title": document.title, "sha256": digest},
         )
     return document
-
-
-def agreement_ok_for(agreement: Agreement | None) -> bool:
-    return agreement is None or agreement.status == AgreementStatus.IN_FORCE
 
 
 __all__ = [
