@@ -75,8 +75,3 @@ def now() -> dt.datetime:
 
 def today() -> dt.date:
     return timezone.localdate(now())
-
-
-def real_seconds(business: dt.timedelta) -> float:
-    """How long a business-time span takes on the wall clock (for sleeping between ticks)."""
-    return business.total_seconds() / speed()

@@ -13,19 +13,15 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from spilno.kernel.apitools import keyset_page
+
 PAGE = 50
 
 
 def keyset(request: HttpRequest, qs: Any, page: int = PAGE) -> tuple[list[Any], int | None]:
     """One page of ``qs`` after the id in ``?after=`` (stable while records are added)."""
-    try:
-        after = int(request.GET.get("after", "") or 0)
-    except ValueError:
-        after = 0
-    rows = list(qs.filter(pk__gt=after).order_by("pk")[: page + 1])
-    more = len(rows) > page
-    rows = rows[:page]
-    return rows, (rows[-1].pk if more else None)
+    after = int_or_none(request.GET.get("after")) or 0
+    return keyset_page(qs.filter(pk__gt=after).order_by("pk"), page, maximum=page)
 
 
 def int_or_none(value: str | None) -> int | None:

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from spilno.audit.services import record
 from spilno.core.models import Organisation, OrganisationKind
-from spilno.core.money import Money
 from spilno.kernel import clock
 from spilno.kernel.access import require_for
 from spilno.procurement import sealing
@@ -31,6 +30,7 @@ from spilno.procurement.models import Bid, BidVersion, Lot, Tender
 from spilno.procurement.services.common import (
     forbid_drafter,
     lock_tender,
+    money_amount,
     require_status,
     user_or_none,
 )
@@ -38,9 +38,6 @@ from spilno.procurement.services.tenders import is_register_qualified
 from spilno.procurement.states import METHODS, BidAction, BidStatus, TenderStatus
 
 MAX_BID_DOCUMENT_BYTES = 5 * 1024 * 1024
-# 15 significant digits: every database (SQLite keeps decimals as binary floating point)
-# returns such a price exactly.
-MAX_PRICE = Decimal(10) ** 13
 
 
 class IdempotencyConflict(ValidationError):
@@ -112,15 +109,9 @@ def _validate_content(tender: Tender, content: BidContent) -> BidContent:
     if currency != tender.currency:
         errors["currency"] = f"Bids on this tender are in {tender.currency}, not {currency}."
     try:
-        amount = Decimal(content.amount)
-        Money.parse(amount, tender.currency)
-        if amount <= 0:
-            errors["amount"] = "The price must be positive."
-        elif amount >= MAX_PRICE:
-            errors["amount"] = "A price has at most 13 digits before the decimal point."
-    except (ValidationError, InvalidOperation, ValueError, TypeError) as exc:
-        messages = getattr(exc, "messages", [str(exc)])
-        errors["amount"] = " ".join(messages) or "Not a valid amount."
+        amount = money_amount(content.amount, tender.currency, "amount", what="The price")
+    except ValidationError as exc:
+        errors["amount"] = exc.message_dict["amount"][0]
         amount = Decimal(0)
     if not (isinstance(content.delivery_days, int) and 1 <= content.delivery_days <= 3650):
         errors["delivery_days"] = "Delivery time is a whole number of days from 1 to 3650."

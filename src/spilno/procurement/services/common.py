@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from spilno.audit.services import record
+from spilno.core.money import Money
 from spilno.kernel import clock
 from spilno.kernel.access import AccessDenied
-from spilno.procurement.models import Tender, TenderEvent
+from spilno.procurement.models import ProcurementPlan, Tender, TenderEvent
 from spilno.procurement.states import IllegalTransition, check_tender_move
 
 
@@ -46,10 +48,14 @@ def lock_tender(tender: Tender | int) -> Tender:
     return Tender.objects.select_for_update().get(pk=pk)
 
 
-def forbid_drafter(actor: Any, tender: Tender, what: str) -> None:
-    """Separation of duties: whoever drafted a tender cannot approve, open or decide it."""
-    if getattr(actor, "pk", None) is not None and actor.pk == tender.created_by_id:
-        raise AccessDenied(f"Separation of duties: you drafted this tender, so you cannot {what}.")
+def forbid_drafter(
+    actor: Any, draft: Tender | ProcurementPlan, what: str, *, drafted: str = "tender"
+) -> None:
+    """Separation of duties: whoever drafted a tender or plan cannot approve, open or decide it."""
+    if getattr(actor, "pk", None) is not None and actor.pk == draft.created_by_id:
+        raise AccessDenied(
+            f"Separation of duties: you drafted this {drafted}, so you cannot {what}."
+        )
 
 
 def require_status(tender: Tender, *allowed: str, doing: str) -> None:
@@ -60,3 +66,29 @@ def require_status(tender: Tender, *allowed: str, doing: str) -> None:
                 f"it is {tender.status}."
             }
         )
+
+
+# 15 significant digits: every database (SQLite keeps decimals as binary floating point)
+# returns such an amount exactly.
+MAX_AMOUNT = Decimal(10) ** 13
+
+
+def money_amount(
+    value: Any, currency: str, field: str, *, what: str = "The amount", signed: bool = False
+) -> Decimal:
+    """One rule for every amount a procurement service takes in: a number in ``currency``'s
+    minor units, positive (unless ``signed``), and small enough to be stored exactly."""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: "Not a valid amount."}) from None
+    try:
+        Money.parse(abs(amount), currency)
+    except (ValidationError, ValueError) as exc:
+        message = " ".join(getattr(exc, "messages", [str(exc)])) or "Not a valid amount."
+        raise ValidationError({field: message}) from None
+    if amount <= 0 and not signed:
+        raise ValidationError({field: f"{what} must be positive."})
+    if abs(amount) >= MAX_AMOUNT:
+        raise ValidationError({field: f"{what} has at most 13 digits before the decimal point."})
+    return amount

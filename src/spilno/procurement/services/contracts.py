@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,11 +16,15 @@ from django.db.models import Sum
 
 from spilno.audit.services import record, snapshot
 from spilno.capabilities.services.ledger import Source, set_commitment
-from spilno.core.money import Money
 from spilno.kernel import clock
 from spilno.kernel.access import acts_for, require_for
 from spilno.procurement.models import Award, Contract, ContractItem, Tender
-from spilno.procurement.services.common import move_tender, transition_error, user_or_none
+from spilno.procurement.services.common import (
+    money_amount,
+    move_tender,
+    transition_error,
+    user_or_none,
+)
 from spilno.procurement.states import (
     AwardStatus,
     ContractKind,
@@ -182,13 +186,7 @@ def amend_contract(
     require_for(actor, contract.buyer_id, "procurement.contract.change")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the contract is amended."})
-    try:
-        change = Decimal(value_change)
-        Money.parse(abs(change), contract.currency)
-    except (ValidationError, InvalidOperation, ValueError) as exc:
-        raise ValidationError(
-            {"value_change": " ".join(getattr(exc, "messages", [str(exc)]))}
-        ) from None
+    change = money_amount(value_change, contract.currency, "value_change", signed=True)
     with transaction.atomic():
         current = Contract.objects.select_for_update().get(pk=contract.pk)
         if current.status != ContractStatus.ACTIVE:
@@ -271,13 +269,7 @@ def create_call_off(
     require_for(actor, framework.buyer_id, "procurement.contract.change")
     if not lines:
         raise ValidationError({"lines": "Order at least one item."})
-    try:
-        value = Decimal(value)
-        Money.parse(value, framework.currency)
-    except (ValidationError, InvalidOperation, ValueError) as exc:
-        raise ValidationError({"value": " ".join(getattr(exc, "messages", [str(exc)]))}) from None
-    if value <= 0:
-        raise ValidationError({"value": "A call-off has a positive value."})
+    value = money_amount(value, framework.currency, "value", what="A call-off's value")
     with transaction.atomic():
         current = Contract.objects.select_for_update().get(pk=framework.pk)
         if current.kind != ContractKind.FRAMEWORK or current.status != ContractStatus.ACTIVE:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,13 +12,13 @@ from django.db import transaction
 
 from spilno.audit.services import record
 from spilno.core.models import Organisation
-from spilno.core.money import Money
 from spilno.kernel import clock
 from spilno.kernel.access import require_for
 from spilno.procurement.models import Award, Bid, Complaint, Lot, Tender
 from spilno.procurement.services.common import (
     forbid_drafter,
     lock_tender,
+    money_amount,
     move_tender,
     require_status,
     transition_error,
@@ -138,15 +138,11 @@ def _offers(tender: Tender, offers: dict[int, Decimal] | None) -> dict[int, Deci
         if lot_id not in offers:
             errors[f"offers.{lot.number}"] = f"Give the negotiated price for lot {lot.number}."
             continue
+        field = f"offers.{lot.number}"
         try:
-            amount = Decimal(offers[lot_id])
-            Money.parse(amount, tender.currency)
-        except (ValidationError, InvalidOperation, ValueError) as exc:
-            errors[f"offers.{lot.number}"] = " ".join(getattr(exc, "messages", [str(exc)]))
-            continue
-        if amount <= 0:
-            errors[f"offers.{lot.number}"] = "The price must be positive."
-        clean[lot_id] = amount
+            clean[lot_id] = money_amount(offers[lot_id], tender.currency, field, what="The price")
+        except ValidationError as exc:
+            errors[field] = exc.message_dict[field][0]
     unknown = set(offers) - set(lots)
     if unknown:
         errors["offers"] = f"No such active lot: {sorted(unknown)}."

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,10 +16,9 @@ from django.db import transaction
 from spilno.audit.services import record, snapshot
 from spilno.capabilities.models import Requirement
 from spilno.core.models import Organisation, OrganisationKind
-from spilno.core.money import Money
 from spilno.core.states import AgreementStatus
 from spilno.kernel import clock
-from spilno.kernel.access import AccessDenied, check_classification, require_for
+from spilno.kernel.access import check_classification, require_for
 from spilno.procurement.models import (
     Item,
     Lot,
@@ -33,6 +32,7 @@ from spilno.procurement.models import (
 from spilno.procurement.services.common import (
     forbid_drafter,
     lock_tender,
+    money_amount,
     move_tender,
     require_status,
     user_or_none,
@@ -165,10 +165,7 @@ def approve_plan(*, actor: Any, plan: ProcurementPlan) -> ProcurementPlan:
         tenders = list(plan.tenders.select_for_update().filter(status=TenderStatus.DRAFT))
         if not tenders:
             raise ValidationError({"tenders": "A plan needs at least one draft tender to approve."})
-        if getattr(actor, "pk", None) is not None and actor.pk == plan.created_by_id:
-            raise AccessDenied(
-                "Separation of duties: you drafted this plan, so you cannot approve it."
-            )
+        forbid_drafter(actor, plan, "approve it", drafted="plan")
         for tender in tenders:
             forbid_drafter(actor, tender, "approve its plan")
         plan.status = PlanStatus.APPROVED
@@ -290,13 +287,9 @@ def _build_lots(tender: Tender, lots: Sequence[LotSpec], actor: Any) -> list[Req
         raise ValidationError({"lots": "A tender has at least one lot."})
     used: list[Requirement] = []
     for number, spec in enumerate(lots, start=1):
-        try:
-            Money.parse(spec.value, tender.currency)
-            value = Decimal(spec.value)
-        except (ValidationError, InvalidOperation, ValueError) as exc:
-            raise ValidationError({f"lots.{number}.value": str(exc)}) from None
-        if value <= 0:
-            raise ValidationError({f"lots.{number}.value": "A lot's value must be positive."})
+        value = money_amount(
+            spec.value, tender.currency, f"lots.{number}.value", what="A lot's value"
+        )
         if not spec.items:
             raise ValidationError({f"lots.{number}.items": "A lot has at least one item."})
         lot = Lot(
