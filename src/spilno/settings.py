@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "spilno.accounts",
     "spilno.capabilities",
     "spilno.procurement",
+    "spilno.transparency",
     "spilno",
 ]
 
@@ -157,6 +158,10 @@ SPILNO_CLOCK_EPOCH = os.environ.get("SPILNO_CLOCK_EPOCH") or None
 SPILNO_TICK_SECONDS = float(os.environ.get("SPILNO_TICK_SECONDS", "30"))
 # Prefix of Open Contracting IDs; register one with the OCDS helpdesk for production.
 SPILNO_OCID_PREFIX = os.environ.get("SPILNO_OCID_PREFIX", "ocds-spilno")
+# Imported OCDS data lives here in DuckDB, out of the OLTP database (`spilno ocds import`).
+SPILNO_ANALYTICS_DIR = Path(os.environ.get("SPILNO_ANALYTICS_DIR", str(DATA_DIR / "analytics")))
+# Bulk open-data files written by `spilno ocds export` and served at /api/v1/ocds/bulk/.
+SPILNO_BULK_DIR = Path(os.environ.get("SPILNO_BULK_DIR", str(DATA_DIR / "bulk")))
 
 LOGGING = {
     "version": 1,

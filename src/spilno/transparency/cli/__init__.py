@@ -1,0 +1,1 @@
+"""Subcommands of ``spilno ocds``: each module has ``configure(parser)`` and ``run(options)``."""
