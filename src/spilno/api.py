@@ -25,6 +25,8 @@ from spilno.core.api import router as core_router
 from spilno.problems import django_errors, problem
 from spilno.procurement.api import router as procurement_router
 from spilno.procurement.services.bids import IdempotencyConflict
+from spilno.transparency.api import policy_router
+from spilno.transparency.api import router as ocds_router
 
 
 class BearerToken(HttpBearer):
@@ -109,3 +111,5 @@ api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", capabilities_router)
 api.add_router("/", procurement_router)
+api.add_router("/ocds", ocds_router)
+api.add_router("/transparency", policy_router)

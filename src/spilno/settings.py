@@ -158,6 +158,15 @@ SPILNO_CLOCK_EPOCH = os.environ.get("SPILNO_CLOCK_EPOCH") or None
 SPILNO_TICK_SECONDS = float(os.environ.get("SPILNO_TICK_SECONDS", "30"))
 # Prefix of Open Contracting IDs; register one with the OCDS helpdesk for production.
 SPILNO_OCID_PREFIX = os.environ.get("SPILNO_OCID_PREFIX", "ocds-spilno")
+# Where the public reaches this installation: absolute links in published OCDS data use it.
+SPILNO_PUBLIC_URL = os.environ.get("SPILNO_PUBLIC_URL", "http://127.0.0.1:8000")
+# Who publishes this installation's open data, and under which licence (OCDS package metadata).
+SPILNO_PUBLISHER_NAME = os.environ.get(
+    "SPILNO_PUBLISHER_NAME", "Spilno (demonstration installation)"
+)
+SPILNO_DATA_LICENSE = os.environ.get(
+    "SPILNO_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/"
+)
 # Imported OCDS data lives here in DuckDB, out of the OLTP database (`spilno ocds import`).
 SPILNO_ANALYTICS_DIR = Path(os.environ.get("SPILNO_ANALYTICS_DIR", str(DATA_DIR / "analytics")))
 # Bulk open-data files written by `spilno ocds export` and served at /api/v1/ocds/bulk/.

@@ -14,5 +14,6 @@ urlpatterns = [
     path("audit/", include("spilno.audit.urls")),
     path("requirements/", include("spilno.capabilities.urls")),
     path("procurement/", include("spilno.procurement.urls")),
+    path("open/", include("spilno.transparency.urls")),
     path("api/v1/", api.urls),
 ]

@@ -84,6 +84,10 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "procurement.delivery.ship": frozenset({R.SUPPLIER_REPRESENTATIVE}),
     # read-only views anyone signed in may open (records still filtered by visibility)
     "procurement.view": frozenset(Role),
+    # transparency: the disclosure policy decides what the public sees
+    "transparency.policy.view": frozenset({R.ADMINISTRATOR, R.AUDITOR, R.APPROVER}),
+    "transparency.policy.change": frozenset({R.ADMINISTRATOR}),
+    "transparency.publish": frozenset({R.ADMINISTRATOR}),
 }
 # Roles that read everything their clearance allows, without need-to-know (DESIGN §1: auditors).
 # The console (:class:`SystemActor`) is waived too, still bounded by its clearance.

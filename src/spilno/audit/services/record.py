@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from spilno.audit.models import AuditEntry, AuditStream
 from spilno.kernel.classification import Level
+from spilno.kernel.units import note_change
 
 
 def _json_safe(value: Any) -> Any:
@@ -126,6 +127,8 @@ def record(
     entry.hash = entry.compute_hash()
     entry.save(force_insert=True)
     AuditStream.objects.filter(pk=head.pk).update(seq=entry.seq, head_hash=entry.hash)
+    if object_type:
+        note_change(object_type, object_id)
     return entry
 
 

@@ -18,13 +18,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from spilno.audit.services import record
 from spilno.core.models import Organisation, OrganisationKind
 from spilno.kernel import clock
 from spilno.kernel.access import require_for
+from spilno.kernel.units import unit_of_work
 from spilno.procurement import sealing
 from spilno.procurement.models import Bid, BidVersion, Lot, Tender
 from spilno.procurement.services.common import (
@@ -196,7 +197,7 @@ def submit_bid(
         raise ValidationError({"lot": f"Lot {lot.number} is {lot.status}."})
     plaintext = content.to_bytes()
     digest = sealing.request_digest(b"submit\x00" + plaintext)
-    with transaction.atomic():
+    with unit_of_work():
         current = _share_lock_tender(tender.pk)
         bid = Bid.objects.filter(lot=lot, supplier=supplier).first()
         if bid is not None:
@@ -259,7 +260,7 @@ def withdraw_bid(*, actor: Any, bid: Bid, idempotency_key: str) -> BidVersion:
     require_for(actor, bid.supplier_id, "procurement.bid.submit")
     key = _check_key(idempotency_key)
     digest = sealing.request_digest(b"withdraw\x00")
-    with transaction.atomic():
+    with unit_of_work():
         current_tender = _share_lock_tender(bid.tender_id)
         current = Bid.objects.select_for_update().get(pk=bid.pk)
         existing = _existing(current, key, digest)
@@ -306,7 +307,7 @@ def open_bids(*, actor: Any, tender: Tender) -> list[Bid]:
 
     require_for(actor, tender.buyer_id, "procurement.bid.open")
     forbid_drafter(actor, tender, "open its bids")
-    with transaction.atomic():
+    with unit_of_work():
         # Close the tendering period first if the chronograph has not yet; inside this
         # transaction, so a refusal below leaves everything as it was.
         close_tendering_if_due(tender.pk)

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db import transaction
-
 from spilno.kernel import clock
 from spilno.kernel.access import SystemActor
+from spilno.kernel.units import unit_of_work
 from spilno.procurement.models import Tender
 from spilno.procurement.services.common import lock_tender, move_tender
 from spilno.procurement.services.contracts import create_contract_for_award
@@ -42,7 +41,7 @@ class TickReport:
 
 
 def close_enquiries_if_due(tender_id: int, actor: Any = None) -> bool:
-    with transaction.atomic():
+    with unit_of_work():
         tender = lock_tender(tender_id)
         if tender.status != TenderStatus.ENQUIRIES or tender.enquiry_end is None:
             return False
@@ -55,7 +54,7 @@ def close_enquiries_if_due(tender_id: int, actor: Any = None) -> bool:
 def close_tendering_if_due(tender_id: int, actor: Any = None) -> str | None:
     """At the deadline: sealed bids stay sealed; lots without a live bid are unsuccessful."""
     actor = actor or SystemActor()
-    with transaction.atomic():
+    with unit_of_work():
         tender = lock_tender(tender_id)  # waits for every bid transaction in flight
         if tender.status != TenderStatus.TENDERING or tender.tender_end is None:
             return None
@@ -77,7 +76,7 @@ def close_tendering_if_due(tender_id: int, actor: Any = None) -> str | None:
 def end_standstill_if_due(tender_id: int, actor: Any = None) -> str | None:
     """Activate pending awards and draw up their contracts, unless a complaint holds them."""
     actor = actor or SystemActor()
-    with transaction.atomic():
+    with unit_of_work():
         tender = lock_tender(tender_id)
         if tender.status != TenderStatus.AWARDED or tender.standstill_end is None:
             return None

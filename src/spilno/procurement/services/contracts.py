@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 
 from spilno.audit.services import record, snapshot
 from spilno.capabilities.services.ledger import Source, set_commitment
 from spilno.kernel import clock
 from spilno.kernel.access import acts_for, require_for
+from spilno.kernel.units import unit_of_work
 from spilno.procurement.models import Award, Contract, ContractItem, Tender
 from spilno.procurement.services.common import (
     money_amount,
@@ -129,7 +129,7 @@ def sign_contract(*, actor: Any, contract: Contract, side: str) -> Contract:
         raise ValidationError({"side": "Sign as buyer or supplier."})
     org = contract.buyer_id if side == "buyer" else contract.supplier_id
     require_for(actor, org, f"procurement.contract.sign_{side}")
-    with transaction.atomic():
+    with unit_of_work():
         current = Contract.objects.select_for_update().get(pk=contract.pk)
         if current.status != ContractStatus.PENDING:
             raise ValidationError(
@@ -187,7 +187,7 @@ def amend_contract(
     if not reason.strip():
         raise ValidationError({"reason": "Say why the contract is amended."})
     change = money_amount(value_change, contract.currency, "value_change", signed=True)
-    with transaction.atomic():
+    with unit_of_work():
         current = Contract.objects.select_for_update().get(pk=contract.pk)
         if current.status != ContractStatus.ACTIVE:
             raise ValidationError({"status": "Only an active contract can be amended."})
@@ -232,7 +232,7 @@ def terminate_contract(*, actor: Any, contract: Contract, reason: str) -> Contra
     require_for(actor, contract.buyer_id, "procurement.contract.change")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the contract is terminated."})
-    with transaction.atomic():
+    with unit_of_work():
         current = Contract.objects.select_for_update().get(pk=contract.pk)
         before = current.status
         _move(current, ContractStatus.TERMINATED)
@@ -270,7 +270,7 @@ def create_call_off(
     if not lines:
         raise ValidationError({"lines": "Order at least one item."})
     value = money_amount(value, framework.currency, "value", what="A call-off's value")
-    with transaction.atomic():
+    with unit_of_work():
         current = Contract.objects.select_for_update().get(pk=framework.pk)
         if current.kind != ContractKind.FRAMEWORK or current.status != ContractStatus.ACTIVE:
             raise ValidationError(

@@ -11,7 +11,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from spilno.audit.services import record
@@ -19,6 +18,7 @@ from spilno.capabilities.services.ledger import record_delivery
 from spilno.core.models import Organisation
 from spilno.kernel import clock
 from spilno.kernel.access import require_for
+from spilno.kernel.units import unit_of_work
 from spilno.procurement.models import (
     Contract,
     ContractItem,
@@ -78,7 +78,7 @@ def schedule_delivery(
     require_for(actor, contract.buyer_id, "procurement.delivery.schedule")
     if not lines:
         raise ValidationError({"lines": "A delivery names at least one item and its quantity."})
-    with transaction.atomic():
+    with unit_of_work():
         current = Contract.objects.select_for_update().get(pk=contract.pk)
         if current.status != ContractStatus.ACTIVE:
             raise ValidationError(
@@ -153,7 +153,7 @@ def _audit(actor: Any, delivery: Delivery, action: str, before: str, **after: An
 
 def ship_delivery(*, actor: Any, delivery: Delivery) -> Delivery:
     require_for(actor, delivery.contract.supplier_id, "procurement.delivery.ship")
-    with transaction.atomic():
+    with unit_of_work():
         current = _lock(delivery, DeliveryStatus.SHIPPED)
         before, current.status, current.shipped_at = (
             current.status,
@@ -176,7 +176,7 @@ def receive_delivery(
 ) -> Delivery:
     """Record what arrived (per line; everything due when ``received`` is omitted)."""
     require_for(actor, delivery.contract.buyer_id, "procurement.delivery.receive")
-    with transaction.atomic():
+    with unit_of_work():
         current = _lock(delivery, DeliveryStatus.RECEIVED)
         lines = list(current.lines.all())
         received = received or {}
@@ -227,7 +227,7 @@ def receive_delivery(
 
 def accept_delivery(*, actor: Any, delivery: Delivery) -> Delivery:
     require_for(actor, delivery.contract.buyer_id, "procurement.delivery.receive")
-    with transaction.atomic():
+    with unit_of_work():
         current = _lock(delivery, DeliveryStatus.ACCEPTED)
         before = current.status
         current.status = DeliveryStatus.ACCEPTED
@@ -254,7 +254,7 @@ def reject_delivery(*, actor: Any, delivery: Delivery, reason: str) -> Delivery:
     require_for(actor, delivery.contract.buyer_id, "procurement.delivery.receive")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the delivery is rejected."})
-    with transaction.atomic():
+    with unit_of_work():
         current = _lock(delivery, DeliveryStatus.REJECTED)
         before = current.status
         current.status = DeliveryStatus.REJECTED
@@ -292,7 +292,7 @@ def raise_overdue_claims(actor: Any, today: dt.date) -> int:
     ).exclude(claims__kind=ClaimKind.LATE)
     count = 0
     for delivery in overdue:
-        with transaction.atomic():
+        with unit_of_work():
             _, created = NonConformanceClaim.objects.get_or_create(
                 delivery=delivery,
                 kind=ClaimKind.LATE,
@@ -320,7 +320,7 @@ def resolve_claim(
     require_for(actor, claim.delivery.contract.buyer_id, "procurement.delivery.receive")
     if not resolution.strip():
         raise ValidationError({"resolution": "Say how the claim was resolved."})
-    with transaction.atomic():
+    with unit_of_work():
         current = NonConformanceClaim.objects.select_for_update().get(pk=claim.pk)
         if current.status != "open":
             raise ValidationError({"status": "This claim is already resolved."})

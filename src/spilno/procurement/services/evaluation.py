@@ -8,12 +8,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from spilno.audit.services import record
 from spilno.core.models import Organisation
 from spilno.kernel import clock
 from spilno.kernel.access import require_for
+from spilno.kernel.units import unit_of_work
 from spilno.procurement.models import Award, Bid, Complaint, Lot, Tender
 from spilno.procurement.services.common import (
     forbid_drafter,
@@ -57,7 +57,7 @@ def qualify_bid(
         raise ValidationError({"reason": "Give the reason for disqualifying the bid."})
     if quality_score is not None and not 0 <= quality_score <= 100:
         raise ValidationError({"quality_score": "The quality score runs from 0 to 100."})
-    with transaction.atomic():
+    with unit_of_work():
         current_tender = lock_tender(tender)
         require_status(current_tender, TenderStatus.EVALUATION, doing="evaluate bids")
         current = Bid.objects.select_for_update().get(pk=bid.pk)
@@ -159,7 +159,7 @@ def decide_awards(
     require_for(actor, tender.buyer_id, "procurement.award.decide")
     forbid_drafter(actor, tender, "decide its award")
     now = clock.now()
-    with transaction.atomic():
+    with unit_of_work():
         current = lock_tender(tender)
         require_status(current, TenderStatus.EVALUATION, doing="decide the award")
         rules = METHODS[current.method]
@@ -249,7 +249,7 @@ def submit_complaint(
     require_for(actor, complainant.pk, "procurement.complaint.submit")
     if not text.strip():
         raise ValidationError({"text": "Say what the complaint is about."})
-    with transaction.atomic():
+    with unit_of_work():
         current = lock_tender(tender)
         require_status(current, TenderStatus.AWARDED, doing="complain about the award")
         if current.standstill_end is None or clock.now() >= current.standstill_end:
@@ -291,7 +291,7 @@ def decide_complaint(*, actor: Any, complaint: Complaint, outcome: str, reason: 
     forbid_drafter(actor, tender, "decide complaints about its award")
     if not reason.strip():
         raise ValidationError({"reason": "Give the reasons for the decision."})
-    with transaction.atomic():
+    with unit_of_work():
         current_tender = lock_tender(tender)
         current = Complaint.objects.select_for_update().get(pk=complaint.pk)
         try:

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
 
 from spilno.audit.services import record, snapshot
 from spilno.capabilities.models import Requirement
@@ -19,6 +18,7 @@ from spilno.core.models import Organisation, OrganisationKind
 from spilno.core.states import AgreementStatus
 from spilno.kernel import clock
 from spilno.kernel.access import check_classification, require_for
+from spilno.kernel.units import unit_of_work
 from spilno.procurement.models import (
     Item,
     Lot,
@@ -65,7 +65,7 @@ def qualify_supplier(
         raise ValidationError({"supplier": "Only organisations of kind supplier can be qualified."})
     if valid_until <= clock.today():
         raise ValidationError({"valid_until": "A qualification must be valid in the future."})
-    with transaction.atomic():
+    with unit_of_work():
         entry = SupplierQualification(
             supplier=supplier,
             cpv=cpv,
@@ -95,7 +95,7 @@ def change_qualification(
         raise ValidationError({"status": f"Unknown status {status!r}."})
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the change."})
-    with transaction.atomic():
+    with unit_of_work():
         current = SupplierQualification.objects.select_for_update().get(pk=entry.pk)
         if current.status == QualificationStatus.REVOKED:
             raise ValidationError({"status": "A revoked qualification cannot change again."})
@@ -139,7 +139,7 @@ def create_plan(
 ) -> ProcurementPlan:
     require_for(actor, buyer.pk, "procurement.plan.create")
     check_classification(actor, classification)
-    with transaction.atomic():
+    with unit_of_work():
         plan = ProcurementPlan(
             buyer=buyer,
             year=year,
@@ -158,7 +158,7 @@ def create_plan(
 def approve_plan(*, actor: Any, plan: ProcurementPlan) -> ProcurementPlan:
     """An approver of the buyer approves the plan; its draft tenders become planned."""
     require_for(actor, plan.buyer_id, "procurement.plan.approve")
-    with transaction.atomic():
+    with unit_of_work():
         plan = ProcurementPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.DRAFT:
             raise ValidationError({"status": "This plan is already approved."})
@@ -351,7 +351,7 @@ def create_tender(
     if method not in METHODS:
         raise ValidationError({"method": f"Unknown method {method!r}."})
     check_classification(actor, fields.get("classification", 0))
-    with transaction.atomic():
+    with unit_of_work():
         plan = ProcurementPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.DRAFT:
             raise ValidationError({"plan": "Add tenders to a draft plan; this one is approved."})
@@ -409,7 +409,7 @@ def update_tender(*, actor: Any, tender: Tender, **changes: Any) -> Tender:
         raise TypeError(f"Unknown tender fields: {sorted(unknown)}")
     if "classification" in changes:
         check_classification(actor, changes["classification"])
-    with transaction.atomic():
+    with unit_of_work():
         current = lock_tender(tender)
         require_status(current, TenderStatus.DRAFT, TenderStatus.PLANNED, doing="change the terms")
         before = tender_snapshot(current)
@@ -433,7 +433,7 @@ def update_tender(*, actor: Any, tender: Tender, **changes: Any) -> Tender:
 def publish_tender(*, actor: Any, tender: Tender) -> Tender:
     """Start an approved tender: enquiries open (competitive) or the offer is negotiated."""
     require_for(actor, tender.buyer_id, "procurement.tender.change")
-    with transaction.atomic():
+    with unit_of_work():
         current = lock_tender(tender)
         require_status(current, TenderStatus.PLANNED, doing="publish")
         rules = METHODS[current.method]
@@ -465,7 +465,7 @@ def cancel_tender(*, actor: Any, tender: Tender, reason: str) -> Tender:
     require_for(actor, tender.buyer_id, "procurement.tender.cancel")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the tender is cancelled."})
-    with transaction.atomic():
+    with unit_of_work():
         current = lock_tender(tender)
         move_tender(actor, current, TenderStatus.CANCELLED, note=reason)
         current.lots.filter(status="active").update(status="cancelled")
@@ -482,7 +482,7 @@ def ask_question(
         raise ValidationError({"text": "Write the question."})
     if lot is not None and lot.tender_id != tender.pk:
         raise ValidationError({"lot": "That lot belongs to another tender."})
-    with transaction.atomic():
+    with unit_of_work():
         current = Tender.objects.get(pk=tender.pk)
         require_status(current, TenderStatus.ENQUIRIES, doing="ask questions")
         if current.enquiry_end and clock.now() >= current.enquiry_end:
@@ -505,7 +505,7 @@ def answer_question(*, actor: Any, question: Question, answer: str) -> Question:
     require_for(actor, tender.buyer_id, "procurement.question.answer")
     if not answer.strip():
         raise ValidationError({"answer": "Write the answer."})
-    with transaction.atomic():
+    with unit_of_work():
         current = Question.objects.select_for_update().get(pk=question.pk)
         tender = Tender.objects.get(pk=current.tender_id)
         require_status(
@@ -538,7 +538,7 @@ def add_document(
         raise ValidationError({"file": "The file is empty."})
     if len(content) > MAX_DOCUMENT_BYTES:
         raise ValidationError({"file": "Documents are limited to 20 MB."})
-    with transaction.atomic():
+    with unit_of_work():
         current = lock_tender(tender)
         require_status(
             current,

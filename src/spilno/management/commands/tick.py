@@ -1,4 +1,5 @@
-"""``spilno tick``: apply every procurement transition whose time has come (idempotent)."""
+"""``spilno tick``: the chronograph. Applies every procurement transition whose time has come,
+then publishes withheld fields and releases that are due (idempotent)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from spilno.kernel import clock
 from spilno.procurement.services.chronograph import tick
+from spilno.transparency.services import publication
 
 
 class Command(BaseCommand):
     help = (
         "Run the chronograph once: end enquiries and tendering at their deadlines, end "
-        "standstills without open complaints, raise late-delivery claims. Safe to repeat."
+        "standstills without open complaints, raise late-delivery claims, publish releases and "
+        "withheld fields whose date has come. Safe to repeat."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,8 +32,13 @@ class Command(BaseCommand):
         every = options["every"]
         while True:
             report = tick()
-            if report.changed or options["verbosity"] > 1 or not every:
-                self.stdout.write(f"{clock.now():%Y-%m-%d %H:%M} UTC (business time) — {report}")
+            published = publication.tick()
+            changed = report.changed or any(published.values())
+            if changed or options["verbosity"] > 1 or not every:
+                extra = ", ".join(f"{name}: {count}" for name, count in published.items())
+                self.stdout.write(
+                    f"{clock.now():%Y-%m-%d %H:%M} UTC (business time) — {report}, {extra}"
+                )
             if not every:
                 return
             time.sleep(every)
