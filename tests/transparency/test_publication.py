@@ -4,8 +4,8 @@ disclosure policy: at once, held, with fields withheld, or only in aggregate."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 import orjson
 import pytest

@@ -62,8 +62,8 @@ class _Atomic:
         self.path = path
         self.tmp = path.with_name(f".{path.name}.part")
 
-    def __enter__(self) -> IO[bytes]:
-        self.handle: IO[bytes] = gzip.open(self.tmp, "wb", compresslevel=6)
+    def __enter__(self) -> gzip.GzipFile:
+        self.handle = gzip.GzipFile(self.tmp, "wb", compresslevel=6)
         return self.handle
 
     def __exit__(self, kind: Any, *_: Any) -> None:
