@@ -219,6 +219,7 @@ def build_procurement(orgs: dict[str, Organisation], people: dict[str, User]) ->
         weight_price=60,
         weight_delivery=20,
         weight_quality=20,
+        classification=Level.INTERNAL,  # published when signed, quantities withheld
     )
     rations = tender(
         "Field rations, winter resupply",

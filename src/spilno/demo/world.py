@@ -188,7 +188,9 @@ def build_world() -> DemoResult:
                 memberships=[(orgs[org], role)],
             )
         from spilno.demo.procurement import build_procurement
+        from spilno.demo.publication import set_demo_policy
 
+        set_demo_policy()
         build_procurement(orgs, people)
     return DemoResult(created=True, users=users)
 

@@ -23,6 +23,13 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo world created." if result.created else "Demo world already present."
         )
+        from spilno.demo.publication import publish_and_export
+
+        published = publish_and_export()
+        self.stdout.write(
+            f"Open data: {published['releases']} releases published, bulk files written; "
+            "the public portal is at /open/."
+        )
         self.stdout.write(f"Demo logins (password for all: {result.users[0][1]}):")
         for username, _password, role in result.users:
             self.stdout.write(f"  {username:<12} {role}")
