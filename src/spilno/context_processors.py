@@ -24,17 +24,24 @@ NAVIGATION = [
     (_("Audit log"), "audit:entry-list", "audit.entry.view"),
     (_("API"), "api-1.0.0:openapi-view", None),
 ]
+# Shown to everyone, signed in or not: the public portal needs no login.
+PUBLIC_NAVIGATION = [(_("Open data"), "transparency:portal")]
+
+
+def _item(request: HttpRequest, label: Any, name: str) -> dict[str, Any]:
+    url = str(reverse(name))
+    current = request.path == url or (url != "/" and request.path.startswith(url))
+    return {"label": label, "url": url, "current": current}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
-    if not user.is_authenticated:
-        return {"navigation": [], "spilno_version": __version__}
     items = []
-    for label, name, action in NAVIGATION:
-        if action is None or can(user, action):
-            url = reverse(name)
-            current = request.path == url or (url != "/" and request.path.startswith(url))
-            url = str(url)
-            items.append({"label": label, "url": url, "current": current})
+    if user.is_authenticated:
+        items = [
+            _item(request, label, name)
+            for label, name, action in NAVIGATION
+            if action is None or can(user, action)
+        ]
+    items += [_item(request, label, name) for label, name in PUBLIC_NAVIGATION]
     return {"navigation": items, "spilno_version": __version__}
