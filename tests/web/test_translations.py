@@ -29,11 +29,19 @@ class Entry:
     context: str | None = None
     msgid: str = ""
     msgstr: str = ""
+    plural: str = ""
+    forms: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
+
+    @property
+    def translated(self) -> bool:
+        if self.plural:  # Ukrainian has three plural forms; each must be filled in
+            return len(self.forms) == 3 and all(self.forms.values())
+        return bool(self.msgstr)
 
 
 def read_po(path: Path) -> list[Entry]:
-    """Just enough of the PO format for this catalogue (no plurals, no obsolete entries)."""
+    """Just enough of the PO format for this catalogue (plurals, no obsolete entries)."""
     entries: list[Entry] = []
     entry, target = Entry(), ""
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
@@ -46,10 +54,23 @@ def read_po(path: Path) -> list[Entry]:
         elif line.startswith("#"):
             continue
         elif line.startswith('"'):
-            setattr(entry, target, getattr(entry, target) + ast.literal_eval(line))
+            if target.startswith("form"):
+                index = int(target[4:])
+                entry.forms[index] += ast.literal_eval(line)
+            else:
+                setattr(entry, target, getattr(entry, target) + ast.literal_eval(line))
         else:
             keyword, _, value = line.partition(" ")
-            target = {"msgctxt": "context", "msgid": "msgid", "msgstr": "msgstr"}[keyword]
+            if keyword.startswith("msgstr["):
+                target = f"form{int(keyword[7:-1])}"
+                entry.forms[int(keyword[7:-1])] = ast.literal_eval(value)
+                continue
+            target = {
+                "msgctxt": "context",
+                "msgid": "msgid",
+                "msgid_plural": "plural",
+                "msgstr": "msgstr",
+            }[keyword]
             setattr(entry, target, ast.literal_eval(value))
     return entries
 
@@ -60,7 +81,7 @@ CATALOGUE = [e for e in read_po(LOCALE / "django.po") if e.msgid]
 def test_every_message_is_translated_and_none_is_fuzzy() -> None:
     assert CATALOGUE
     assert [e.msgid for e in CATALOGUE if "fuzzy" in e.flags] == []
-    assert [e.msgid for e in CATALOGUE if not e.msgstr] == []
+    assert [e.msgid for e in CATALOGUE if not e.translated] == []
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
@@ -82,13 +103,19 @@ def test_the_catalogue_covers_every_message_in_the_source(
 def test_translations_keep_the_placeholders() -> None:
     placeholder = re.compile(r"%\((\w+)\)s|%s")
     for e in CATALOGUE:
-        assert sorted(placeholder.findall(e.msgid)) == sorted(placeholder.findall(e.msgstr)), e
+        for text in e.forms.values() if e.plural else [e.msgstr]:
+            assert sorted(placeholder.findall(e.msgid)) == sorted(placeholder.findall(text)), e
 
 
 def test_the_compiled_catalogue_matches_the_source() -> None:
     with (LOCALE / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
     for e in CATALOGUE:
+        if e.plural:
+            assert compiled.ngettext(e.msgid, e.plural, 1) == e.forms[0], e
+            assert compiled.ngettext(e.msgid, e.plural, 3) == e.forms[1], e
+            assert compiled.ngettext(e.msgid, e.plural, 5) == e.forms[2], e
+            continue
         got = compiled.pgettext(e.context, e.msgid) if e.context else compiled.gettext(e.msgid)
         assert got == e.msgstr, e
 
