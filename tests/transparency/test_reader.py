@@ -519,3 +519,16 @@ def test_a_package_over_100_mb_is_read_in_constant_memory(tmp_path: Path) -> Non
         tracemalloc.stop()
     assert seen == count
     assert peak < 5 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_progress_reports_every_byte_of_every_file(tmp_path: Path, mode: str) -> None:
+    write(tmp_path / "a.json", package(*[release(n) for n in range(200)]))
+    write(tmp_path / "b.jsonl", "\n".join(json.dumps(release(n)) for n in range(300)).encode())
+    (tmp_path / "c.json.gz").write_bytes(gzip.compress(json.dumps(release(1)).encode()))
+    write(tmp_path / "d.json", b'{"releases": [')  # truncated
+    reported: list[int] = []
+    results = list(iter_items([tmp_path], on_read=reported.append))
+    assert len(items(results)) == 501
+    total = sum(p.stat().st_size for p in tmp_path.iterdir())
+    assert sum(reported) == total
+    assert all(n > 0 for n in reported)

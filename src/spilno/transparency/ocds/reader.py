@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import contextlib
 import gzip
 import os
 import zlib
@@ -112,14 +113,20 @@ STOPPED = "reading of this file stopped here"
 # Walking paths
 
 
-def iter_items(paths: Iterable[str | Path]) -> Iterator[Item | Problem]:
-    """Every release and record in ``paths`` (files or directories), and every problem, in order."""
+def iter_items(
+    paths: Iterable[str | Path], *, on_read: Callable[[int], None] | None = None
+) -> Iterator[Item | Problem]:
+    """Every release and record in ``paths`` (files or directories), and every problem, in order.
+
+    ``on_read``, if given, is called with the number of bytes of the files (as stored: compressed
+    for gzip) read since its last call, so a progress bar over the files' total size
+    (:func:`iter_files`) reaches exactly 100%."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            yield from _iter_directory(path)
+            yield from _iter_directory(path, on_read)
         elif path.is_file():
-            yield from _iter_file(path)
+            yield from _iter_file(path, on_read)
         elif path.exists():
             yield Problem(str(path), WHOLE_FILE, "not a regular file or directory")
         else:
@@ -158,10 +165,10 @@ def _wanted(path: Path) -> bool:
     return path.name.lower().endswith(SUFFIXES)
 
 
-def _iter_directory(root: Path) -> Iterator[Item | Problem]:
+def _iter_directory(root: Path, on_read: Callable[[int], None] | None) -> Iterator[Item | Problem]:
     for path in _walk(root):
         if _wanted(path):
-            yield from _iter_file(path)
+            yield from _iter_file(path, on_read)
         else:
             yield Skipped(
                 str(path), WHOLE_FILE, "skipped: not a .json, .jsonl, .ndjson or .gz file"
@@ -170,6 +177,19 @@ def _iter_directory(root: Path) -> Iterator[Item | Problem]:
 
 # --------------------------------------------------------------------------------------------
 # Opening: gzip, encodings
+
+
+class _Meter:
+    """Reports the progress through one file to an ``on_read`` callback."""
+
+    def __init__(self, on_read: Callable[[int], None] | None) -> None:
+        self.on_read = on_read
+        self.reported = 0
+
+    def to(self, position: int) -> None:
+        if self.on_read is not None and position > self.reported:
+            self.on_read(position - self.reported)
+            self.reported = position
 
 
 class _StopReading(Exception):
@@ -212,7 +232,8 @@ class _Stream:
     """A file as UTF-8 bytes: gunzipped, BOM dropped, UTF-16/32 transcoded, optionally checked
     to be valid UTF-8. Counts what it delivered so errors can be placed (line, column, byte)."""
 
-    def __init__(self, path: Path, *, check_utf8: bool) -> None:
+    def __init__(self, path: Path, *, check_utf8: bool, meter: _Meter | None = None) -> None:
+        self.meter = meter
         self.delivered = 0  # UTF-8 bytes handed out
         self._file: IO[bytes] = path.open("rb")
         try:
@@ -279,6 +300,8 @@ class _Stream:
         if size is None or size < 0:
             size = 1 << 62
         data = self._next(size)
+        if self.meter is not None:
+            self.meter.to(self._file.tell())
         newlines = self.last.count(b"\n")
         if newlines:
             self.newlines += newlines
@@ -379,18 +402,27 @@ def _head_and_mode(path: Path) -> tuple[str, bytes, bool]:
     return "document", head, not more
 
 
-def _iter_file(path: Path) -> Iterator[Item | Problem]:
+def _iter_file(path: Path, on_read: Callable[[int], None] | None) -> Iterator[Item | Problem]:
+    meter = _Meter(on_read)
+    try:
+        yield from _read_file(path, meter)
+    finally:
+        with contextlib.suppress(OSError):
+            meter.to(path.stat().st_size)
+
+
+def _read_file(path: Path, meter: _Meter) -> Iterator[Item | Problem]:
     name = str(path)
     try:
         mode, head, complete = _head_and_mode(path)
         if complete and not head.strip():
             yield Problem(name, WHOLE_FILE, "empty file")
         elif mode == "lines":
-            yield from _iter_lines(path)
+            yield from _iter_lines(path, meter)
         elif complete and len(head) <= SMALL_DOCUMENT:
-            yield from _iter_small(path, head)
+            yield from _iter_small(path, head, meter)
         else:
-            yield from _iter_document(path)
+            yield from _iter_document(path, meter)
     except _StopReading as stop:
         yield Problem(name, stop.position, stop.message)
     except OSError as error:
@@ -526,11 +558,11 @@ def _parse_line(line: bytes) -> Any:
     return value
 
 
-def _iter_lines(path: Path) -> Iterator[Item | Problem]:
+def _iter_lines(path: Path, meter: _Meter) -> Iterator[Item | Problem]:
     import json
 
     name = str(path)
-    with _Stream(path, check_utf8=False) as stream:
+    with _Stream(path, check_utf8=False, meter=meter) as stream:
         offset = 0
         for number, raw in enumerate(_lines(stream), start=1):
             start, offset = offset, offset + len(raw) + 1
@@ -567,12 +599,12 @@ def _iter_lines(path: Path) -> Iterator[Item | Problem]:
 # JSON documents
 
 
-def _iter_small(path: Path, data: bytes) -> Iterator[Item | Problem]:
+def _iter_small(path: Path, data: bytes, meter: _Meter) -> Iterator[Item | Problem]:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         # concatenated values, syntax or encoding errors: the streaming reader says where
-        yield from _iter_document(path)
+        yield from _iter_document(path, meter)
         return
     yield from _items_from_value(str(path), value, "")
 
@@ -705,7 +737,7 @@ def _reason(error: Exception) -> str:
     return f"invalid JSON: {first}"
 
 
-def _iter_document(path: Path) -> Iterator[Item | Problem]:
+def _iter_document(path: Path, meter: _Meter) -> Iterator[Item | Problem]:
     """Two streaming passes: shapes and metadata, then the items."""
     name = str(path)
     with _Stream(path, check_utf8=True) as stream:
@@ -727,7 +759,7 @@ def _iter_document(path: Path) -> Iterator[Item | Problem]:
             plans.append(("package", base, key, metadata))
         else:
             plans.append(("object", base, None, None))
-    with _Stream(path, check_utf8=True) as stream:
+    with _Stream(path, check_utf8=True, meter=meter) as stream:
         try:
             if not several and plans[0][0] == "package":
                 _, _, key, found = plans[0]
