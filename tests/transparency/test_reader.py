@@ -435,7 +435,12 @@ def test_overflowing_number_is_an_error(tmp_path: Path, mode: str) -> None:
     path = write(tmp_path / "n.json", b'{"releases": [{"ocid": "x", "id": "1", "v": 1e400}]}')
     [problem] = read(path)
     assert isinstance(problem, Problem)
-    assert "overflow" in problem.message or "infinity" in problem.message
+    assert problem == Problem(
+        str(path),
+        "line 1, column 44 (byte 43)",
+        "invalid JSON: parse error: numeric (floating point) overflow; "
+        "reading of this file stopped here",
+    )
     lines = write(tmp_path / "n.jsonl", b'{"ocid": "x", "id": "1", "v": 1e400}\n')
     [problem] = read(lines)
     assert problem == Problem(
