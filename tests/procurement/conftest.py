@@ -133,14 +133,18 @@ def draft_tender(
         plan=world.plan,
         method=method,
         currency="EUR",
-        title_en=f"Ammunition ({method})",
+        title_en=fields.pop("title_en", f"Ammunition ({method})"),
         lots=lots_from_requirements([world.requirement], [Decimal(value)]),
         **fields,
     )
 
 
 def tender_in_tendering(world: World, travel: Travel, **fields: Any) -> Tender:
+    """``prepare`` (optional) is called with the draft, e.g. to attach documents."""
+    prepare = fields.pop("prepare", None)
     tender = draft_tender(world, **fields)
+    if prepare is not None:
+        prepare(tender)
     approve_plan(actor=world.approver, plan=world.plan)
     publish_tender(actor=world.drafter, tender=tender)
     travel.by(days=4)

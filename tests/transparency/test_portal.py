@@ -19,7 +19,7 @@ from spilno.accounts.models import User
 from spilno.kernel.access import Role
 from spilno.kernel.classification import Level
 from spilno.procurement.models import Tender
-from spilno.procurement.services.tenders import add_document
+from spilno.procurement.services.tenders import add_document, create_plan
 from spilno.transparency.models import Release
 from spilno.transparency.ocds import standard
 from spilno.transparency.services.publication import publish_due
@@ -41,16 +41,19 @@ class Scene:
 
 @pytest.fixture
 def scene(world: World, travel: Travel) -> Scene:
-    public = awarded_tender(world, travel, "1100000.00", title_en="Public shells")
-    add_document(
-        actor=world.drafter,
-        tender=public,
-        title="Specification",
-        content=DOCUMENT,
-        filename="spec.txt",
-        media_type="text/plain",
-    )
+    def attach(tender: Tender) -> None:
+        add_document(
+            actor=world.drafter,
+            tender=tender,
+            title="Specification",
+            content=DOCUMENT,
+            filename="spec.txt",
+            media_type="text/plain",
+        )
+
+    public = awarded_tender(world, travel, "1100000.00", title_en="Public shells", prepare=attach)
     signed_contracts(world, travel, public)
+    world.plan = next_plan(world)
     restricted = awarded_tender(
         world, travel, "900000.00", title_en="Restricted radars", classification=Level.RESTRICTED
     )
@@ -58,6 +61,11 @@ def scene(world: World, travel: Travel) -> Scene:
     return Scene(
         public, restricted, f"ocds-spilno-{public.reference}", f"ocds-spilno-{restricted.reference}"
     )
+
+
+def next_plan(world: World) -> Any:
+    """A fresh draft plan: tenders are added to a plan before it is approved."""
+    return create_plan(actor=world.drafter, buyer=world.buyer, year=2026, title_en="Next plan")
 
 
 def anonymous_get(path: str, **params: Any) -> Any:
@@ -111,6 +119,7 @@ def test_contract_search_filters_and_pages_with_a_cursor(scene: Scene, world: Wo
 
 def test_process_search_pages_by_cursor_without_repeats(world: World, travel: Travel) -> None:
     for index in range(3):
+        world.plan = next_plan(world)
         awarded_tender(world, travel, "1000.00", title_en=f"Batch {index}")
     publish_due()
     seen: list[str] = []

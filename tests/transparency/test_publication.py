@@ -55,7 +55,7 @@ def deliver_everything(world: World, travel: Travel, contract: Contract) -> None
     rep = world.reps[world.suppliers.index(contract.supplier)]
     ship_delivery(actor=rep, delivery=delivery)
     receive_delivery(actor=world.officer, delivery=delivery)
-    accept_delivery(actor=world.approver, delivery=delivery)
+    accept_delivery(actor=world.officer, delivery=delivery)
 
 
 def test_a_public_tender_is_published_stage_by_stage_and_every_release_is_schema_valid(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from spilno.kernel import clock
+from spilno.transparency.ocds.merge import compile_release, versioned_release
 from spilno.transparency.releases import ocds_time
 
 
@@ -33,8 +34,6 @@ def release_package(releases: Iterable[dict[str, Any]], uri: str) -> dict[str, A
 
 def record(ocid: str, releases: list[dict[str, Any]]) -> dict[str, Any]:
     """One record: the releases embedded, their compiled and versioned releases."""
-    from spilno.transparency.ocds.merge import compile_release, versioned_release  # TEMP
-
     return {
         "ocid": ocid,
         "releases": releases,

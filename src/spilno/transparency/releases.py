@@ -302,6 +302,8 @@ def _contract(contract: Contract) -> dict[str, Any]:
         if contract.buyer_signed_at and contract.supplier_signed_at
         else None
     )
+    # A call-off is concluded under its framework's award (OCDS requires an awardID).
+    award_id = contract.award_id or (contract.framework.award_id if contract.framework else None)
     milestones = []
     for delivery in contract.deliveries.all().order_by("number"):
         lines = list(delivery.lines.all())
@@ -327,7 +329,7 @@ def _contract(contract: Contract) -> dict[str, Any]:
         )
     return {
         "id": contract.reference,
-        "awardID": f"award-{contract.award_id}" if contract.award_id else None,
+        "awardID": f"award-{award_id}" if award_id else None,
         "title": contract.title,
         "status": _CONTRACT_STATUS[ContractStatus(contract.status)],
         "statusDetails": contract.status,

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from spilno.transparency.models import Process, PublicContract, PublicProcess, Release
+from spilno.transparency.ocds.merge import compile_release
 
 
 def _time(value: Any) -> dt.datetime | None:
@@ -55,8 +56,6 @@ def refresh_public(process_id: int) -> PublicProcess | None:
     payloads = published_releases(process_id)
     if not payloads:
         return None
-    from spilno.transparency.ocds.merge import compile_release  # TEMP until merge lands
-
     process = Process.objects.get(pk=process_id)
     compiled = compile_release(payloads)
     tender = compiled.get("tender", {})
