@@ -53,5 +53,9 @@ def test_an_anonymous_visitor_sees_published_withheld_and_held_data(demo: dict[s
     assert visitor.get(f"/open/ocds-spilno-{interceptors.reference}/").status_code == 404
     for path in ("/open/contracts/", "/open/aggregates/", "/open/policy/", "/open/data/"):
         assert visitor.get(path).status_code == 200, path
+    aggregates = visitor.get("/open/aggregates/").content.decode()
+    assert "35000000" in aggregates  # three confidential contracts: a visible cell
+    assert "suppressed" in aggregates  # one alone in its division: suppressed
+    assert "Encrypted radio sets" not in portal + aggregates
     bulk = orjson.loads(visitor.get("/api/v1/ocds/bulk").content)
     assert len(bulk) == 3

@@ -522,3 +522,59 @@ def build_procurement(orgs: dict[str, Organisation], people: dict[str, User]) ->
     with at(21):
         cancel_tender(actor=officer, tender=cancelled, reason="Published twice by mistake.")
     del planned  # stays planned: approved, not yet published
+
+    build_classified(dpa, firms, req, at)
+
+
+CLASSIFIED = [
+    # title, requirement key, supplier key, value, day
+    ("Counter-battery radar spares", "radar", "supplier", "1200000", 30),
+    ("Electronic-warfare modules", "fpv", "supplier3", "2600000", 45),
+    ("Encrypted radio sets", "radar", "supplier2", "800000", 70),
+    ("Special rations for reconnaissance units", "rations", "supplier", "150000", 90),
+]
+
+
+def build_classified(
+    dpa: Organisation,
+    firms: dict[str, Organisation],
+    req: dict[str, Requirement],
+    at: Any,
+) -> None:
+    """Confidential single-source contracts, entered at the console in the secure room. The
+    disclosure policy publishes them only in aggregate: three in one CPV division make a cell the
+    public sees; the fourth, alone in its division, is suppressed."""
+    system = SystemActor()
+    with at(20):
+        plan = create_plan(
+            actor=system,
+            buyer=dpa,
+            year=clock.now().year,
+            title_en="Classified procurement plan",
+        )
+        tenders = [
+            create_tender(
+                actor=system,
+                plan=plan,
+                method="negotiated",
+                currency="EUR",
+                title_en=title,
+                lots=lots_from_requirements([req[key]], [D(value)]),
+                supplier=firms[firm],
+                justification="Protection of essential security interests: single source.",
+                classification=Level.CONFIDENTIAL,
+            )
+            for title, key, firm, value, _day in CLASSIFIED
+        ]
+        approve_plan(actor=system, plan=plan)
+    for classified, (_title, _key, _firm, value, day) in zip(tenders, CLASSIFIED, strict=True):
+        with at(day):
+            publish_tender(actor=system, tender=classified)
+            decide_awards(
+                actor=system, tender=classified, offers={classified.lots.get().pk: D(value)}
+            )
+        with at(day + 6):
+            tick()
+            for contract in Contract.objects.filter(tender=classified):
+                sign_contract(actor=system, contract=contract, side="buyer")
+                sign_contract(actor=system, contract=contract, side="supplier")
