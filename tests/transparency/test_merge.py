@@ -1,8 +1,9 @@
 """The merge engine (``spilno.transparency.ocds.merge``) against the reference, ocdsmerge 0.8.
 
 Equal means equal JSON, down to key order and types, or both refusing the input. Each check runs
-the engine twice: as used (the direct nested merge, handing odd processes to the path merge)
-and with the path merge forced for every process, so both halves are proven on their own.
+the engine three ways: as used (the direct nested merge, handing odd processes to the path
+merge), with the path merge forced for every process, so both halves are proven on their own,
+and as the compiler uses it (``compiled_consuming``: input taken apart into the result).
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def check(releases: list[Any]) -> None:
             method = merger.compiled if kind == "compiled" else merger.versioned
             got = own_outcome(method, releases)
             assert same(expected, got), (kind, merger.direct, releases, expected, got)
+    # The compiler's way: releases parsed for the merge alone, taken apart into the result.
+    expected = reference_outcome(REFERENCE, "compiled", releases)
+    got = own_outcome(
+        lambda given: DIRECT.compiled_consuming(lambda: copy.deepcopy(given)), releases
+    )
+    assert same(expected, got), ("consuming", releases, expected, got)
 
 
 # --- the guard and the rules ------------------------------------------------------------------
@@ -165,6 +172,18 @@ EDGE_CASES: dict[str, list[Any]] = {
     "objects without id are appended": [
         _release("2020-01-01T00:00:00Z", tender={"milestones": [{"title": "a"}]}),
         _release("2020-01-02T00:00:00Z", tender={"milestones": [{"title": "a"}, {}]}),
+    ],
+    "an equal object with items without id, again: they are appended again": [
+        _release("2020-01-01T00:00:00Z", tender={"milestones": [{"title": "a"}]}, x=[{"a": 1}]),
+        _release("2020-01-01T00:00:00Z", tender={"milestones": [{"title": "a"}]}, x=[{"a": 1}]),
+    ],
+    "the same objects again, numbers typed differently": [
+        _release(
+            "2020-01-01T00:00:00Z", tender={"value": {"amount": 1}}, awards=[{"id": "1", "n": True}]
+        ),
+        _release(
+            "2020-01-02T00:00:00Z", tender={"value": {"amount": 1.0}}, awards=[{"id": "1", "n": 1}]
+        ),
     ],
     "wholeListMerge replaces the array": [
         _release("2020-01-01T00:00:00Z", parties=[{"id": "p", "roles": ["buyer", "payer"]}]),

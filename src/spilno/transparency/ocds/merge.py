@@ -30,6 +30,8 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, Final
 
+import orjson
+
 Release = dict[str, Any]
 RuleTree = dict[str, Any]
 
@@ -221,20 +223,49 @@ class _Irregular(Exception):
 _ABSENT: Final = object()
 
 
+def _identical(a: Any, b: Any) -> bool:
+    """Same JSON, types included (``==`` alone takes 1, 1.0 and true for one another)."""
+    try:
+        return orjson.dumps(a) == orjson.dumps(b)
+    except TypeError:
+        return False
+
+
+def _id_text(ident: Any) -> str | None:
+    """The key an array item is merged by, for the ``id``s the direct path takes."""
+    kind = ident.__class__
+    if kind is str:
+        return ident
+    if kind is int:
+        return str(ident)
+    return None
+
+
 class _DirectCompiled:
     """Merges releases into one nested compiled release (see the module docstring).
 
     A ``null`` is stored like any value, so the field keeps its place if a later release sets
     it again, and removed in one pass at the end (only if a ``null`` was seen).
+
+    In the state, a list at a path that is not whole-list is an array merged by ``id`` exactly
+    when all its items are objects (a plain value there always holds something else), so arrays
+    need no tagging; their ``id`` indexes are built when first needed.
+
+    Shortcuts: an object equal to the one already merged (same JSON) is skipped; and with
+    ``consume`` (the caller hands over releases nobody else holds), an object or array that is
+    new to the state and already in merged form (no ``null``-free empties, no duplicate ``id``,
+    ``id`` first) is taken as it is instead of being copied field by field.
     """
 
-    __slots__ = ("indexes", "nulls")
+    __slots__ = ("anonymous", "consume", "indexes", "nulls")
 
-    def __init__(self) -> None:
-        # id() of every array of objects merged by `id` → {id as text: item}. Lists not in here
-        # are leaf values (whole-list arrays, arrays of strings …).
+    def __init__(self, consume: bool = False) -> None:
+        self.consume = consume
         self.indexes: dict[int, dict[str, dict[str, Any]]] = {}
         self.nulls = False
+        # Whether an array item without `id` is in the state: merging an equal object again
+        # would then append a copy, so the equality shortcut is off.
+        self.anonymous = False
 
     def run(self, releases: list[Release], rules: RuleTree) -> Release:
         state: Release = {"tag": ["compiled"]}
@@ -253,30 +284,58 @@ class _DirectCompiled:
             self.strip(state, rules)
         return state
 
+    def index(self, items: list[Any]) -> dict[str, dict[str, Any]] | None:
+        """The ``id`` index of an array of objects in the state; None if ``items`` is a plain
+        value (some item is not an object)."""
+        found = self.indexes.get(id(items))
+        if found is not None:
+            return found
+        for item in items:
+            if item.__class__ is not dict:
+                return None
+        index: dict[str, dict[str, Any]] = {}
+        for item in items:
+            if "id" in item:
+                text = _id_text(item["id"])
+                if text is None:
+                    raise _Irregular
+                index[text] = item
+        self.indexes[id(items)] = index
+        return index
+
     def merge(
         self, state: dict[str, Any], obj: dict[str, Any], rules: RuleTree, top: bool = False
     ) -> None:
-        indexes = self.indexes
         for key, value in obj.items():
             rule = rules.get(key, NO_RULES)
-            if rule is OMIT or (top and key == "tag"):
+            if rule.__class__ is not dict:
+                if rule is WHOLE:
+                    if value is None:
+                        self.nulls = True
+                    state[key] = value
+                continue  # omitted
+            if top and key == "tag":
                 continue
             kind = value.__class__
-            if kind is dict and rule is not WHOLE:
+            if kind is dict:
                 if not value:
                     continue
                 current = state.get(key, _ABSENT)
-                if current.__class__ is dict:
-                    self.merge(current, value, rule)
-                elif current is _ABSENT:
-                    child: dict[str, Any] = {}
-                    self.merge(child, value, rule)
-                    if child:
-                        state[key] = child
+                if current is _ABSENT:
+                    if self.consume and self.takes(value, rule):
+                        state[key] = value
+                    else:
+                        child: dict[str, Any] = {}
+                        self.merge(child, value, rule)
+                        if child:
+                            state[key] = child
+                elif current.__class__ is dict:
+                    if self.anonymous or not (value == current and _identical(value, current)):
+                        self.merge(current, value, rule)
                 else:
                     raise _Irregular
                 continue
-            if kind is list and rule is not WHOLE:
+            if kind is list:
                 if not value:
                     continue
                 for item in value:
@@ -285,24 +344,32 @@ class _DirectCompiled:
                 else:
                     current = state.get(key, _ABSENT)
                     if current is _ABSENT:
-                        items: list[dict[str, Any]] = []
-                        index: dict[str, dict[str, Any]] = {}
-                        self.merge_items(items, index, value, rule)
-                        if items:
-                            state[key] = items
-                            indexes[id(items)] = index
-                    elif current.__class__ is list and id(current) in indexes:
-                        self.merge_items(current, indexes[id(current)], value, rule)
+                        if self.consume and self.takes_items(value, rule):
+                            state[key] = value
+                        else:
+                            items: list[dict[str, Any]] = []
+                            index: dict[str, dict[str, Any]] = {}
+                            self.merge_items(items, index, value, rule)
+                            if items:
+                                state[key] = items
+                                self.indexes[id(items)] = index
+                    elif current.__class__ is list:
+                        if not self.anonymous and value == current and _identical(value, current):
+                            continue
+                        found = self.index(current)
+                        if found is None:
+                            raise _Irregular
+                        self.merge_items(current, found, value, rule)
                     else:
                         raise _Irregular
                     continue
-            # A leaf: a scalar, null, a whole-list array, an array holding non-objects.
+            # A leaf: a scalar, null, an array holding something other than objects.
             if value is None:
                 self.nulls = True
-            if rule is not WHOLE and key in state:
+            if key in state:
                 current = state[key]
                 if current.__class__ is dict or (
-                    current.__class__ is list and id(current) in indexes
+                    current.__class__ is list and self.index(current) is not None
                 ):
                     continue  # the reference keeps an object over a later plain value
             state[key] = value
@@ -316,29 +383,79 @@ class _DirectCompiled:
     ) -> None:
         if rules.get("id") is OMIT:
             raise _Irregular
+        consume = self.consume
         for item in value:
             if "id" in item:
                 ident = item["id"]
-                kind = ident.__class__
-                if kind is str:
-                    text = ident
-                elif kind is int:
-                    text = str(ident)
-                else:
+                text = _id_text(ident)
+                if text is None:
                     raise _Irregular
                 node = index.get(text)
                 if node is None:
+                    if consume and next(iter(item)) == "id" and self.takes(item, rules):
+                        index[text] = item
+                        items.append(item)
+                        continue
                     node = {"id": ident}
                     index[text] = node
                     items.append(node)
-                elif node["id"].__class__ is not kind:
+                elif node["id"].__class__ is not ident.__class__:
                     raise _Irregular  # 1 and "1": the reference splits them oddly
+                elif not self.anonymous and item == node and _identical(item, node):
+                    continue
                 self.merge(node, item, rules)
             elif item:
+                self.anonymous = True
+                if consume and self.takes(item, rules):
+                    items.append(item)
+                    continue
                 node = {}
                 self.merge(node, item, rules)
                 if node:
                     items.append(node)
+
+    def takes(self, obj: dict[str, Any], rules: RuleTree) -> bool:
+        """Whether a (non-empty) object new to the state is already what merging it would
+        make: then it is taken as it is."""
+        for key, value in obj.items():
+            rule = rules.get(key, NO_RULES)
+            if rule.__class__ is not dict:
+                if rule is OMIT:
+                    return False
+                if value is None:
+                    self.nulls = True
+                continue
+            kind = value.__class__
+            if kind is dict:
+                if not value or not self.takes(value, rule):
+                    return False
+            elif kind is list:
+                if not value or not self.takes_items(value, rule):
+                    return False
+            elif value is None:
+                self.nulls = True
+        return True
+
+    def takes_items(self, value: list[Any], rules: RuleTree) -> bool:
+        """:meth:`takes` for a non-empty array (a plain value if it holds a non-object)."""
+        if rules.get("id") is OMIT:
+            return False
+        seen: set[str] = set()
+        for item in value:
+            if item.__class__ is not dict:
+                return True
+            if "id" in item:
+                text = _id_text(item["id"])
+                if text is None or text in seen or next(iter(item)) != "id":
+                    return False
+                seen.add(text)
+            elif not item:
+                return False
+            else:
+                self.anonymous = True
+            if not self.takes(item, rules):
+                return False
+        return True
 
     def strip(self, state: dict[str, Any], rules: RuleTree) -> None:
         """Remove the fields left ``null`` (their ancestors stay, even if empty)."""
@@ -346,11 +463,11 @@ class _DirectCompiled:
             del state[key]
         for key, value in state.items():
             rule = rules.get(key, NO_RULES)
-            if rule is WHOLE:
+            if rule.__class__ is not dict:
                 continue
             if value.__class__ is dict:
                 self.strip(value, rule)
-            elif value.__class__ is list and id(value) in self.indexes:
+            elif value.__class__ is list and self.index(value) is not None:
                 for item in value:
                     self.strip(item, rule)
 
@@ -657,6 +774,21 @@ class Merger:
         """The versioned release: the history of every field."""
         return self._run(releases, _DirectVersioned, _path_versioned)
 
+    def compiled_consuming(self, load: Callable[[], Sequence[Any]]) -> Release:
+        """The compiled release of releases that ``load`` parses afresh on each call (the
+        compiler's, which nobody else holds): they are taken apart into the result, which is
+        faster. ``load`` is called again if the path merge has to take over."""
+        ordered = in_date_order(load())
+        if self.direct:
+            try:
+                return _DirectCompiled(consume=True).run(ordered, self.rules)
+            except _Irregular:
+                self.fallbacks += 1
+                ordered = in_date_order(load())
+            except RecursionError:
+                raise MergeError("The release is nested too deeply to merge.") from None
+        return self._path(_path_compiled, ordered)
+
     def _run(
         self,
         releases: Sequence[Any],
@@ -671,6 +803,11 @@ class Merger:
                 self.fallbacks += 1
             except RecursionError:
                 raise MergeError("The release is nested too deeply to merge.") from None
+        return self._path(path, ordered)
+
+    def _path(
+        self, path: Callable[[list[Release], RuleTree], Release], ordered: list[Release]
+    ) -> Release:
         try:
             return path(ordered, self.rules)
         except RecursionError:
