@@ -108,7 +108,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["audit", "bids"])
+        parser.add_argument("what", choices=["audit", "bids", "portal"])
         parser.add_argument(
             "--writers",
             type=int,
@@ -147,7 +147,12 @@ class Command(BaseCommand):
             help="keep-alive (default): one persistent connection per supplier; "
             "close: a new connection for every bid",
         )
-        bids.add_argument("--database-url", default=DEFAULT_BENCH_DATABASE)
+        bids.add_argument(
+            "--database-url",
+            default=None,
+            help=f"bids: default {DEFAULT_BENCH_DATABASE}; portal: default "
+            "postgres://postgres@127.0.0.1:5432/spilno_bench_portal",
+        )
         bids.add_argument(
             "--allow-sqlite", action="store_true", help="allow an sqlite:// --database-url"
         )
@@ -158,8 +163,24 @@ class Command(BaseCommand):
         )
         # Set by the launcher in the process it starts with DATABASE_URL pointing at the bench DB.
         bids.add_argument("--in-bench-database", action="store_true", help=argparse.SUPPRESS)
+        portal = parser.add_argument_group(
+            "bench portal",
+            "also --clients (HTTP client threads), --workers, --threads, "
+            "--database-url and --data-dir (default <data dir>/bench-portal)",
+        )
+        portal.add_argument("--contracts", type=int, default=1_000_000)
+        portal.add_argument("--duration", type=float, default=60, help="seconds measured")
+        portal.add_argument("--keep", action="store_true", help="keep the database afterwards")
+        portal.add_argument(
+            "--reuse",
+            action="store_true",
+            help="skip generating if the database holds the same data (implies --keep)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "portal":
+            self.bench_portal(options)
+            return
         if options["what"] == "bids":
             if options["in_bench_database"]:
                 self.run_bids(options)
@@ -212,7 +233,7 @@ class Command(BaseCommand):
         process whose settings point at it (so the server and the checks see one database)."""
         from spilno.procurement import bench
 
-        url = options["database_url"]
+        url = options["database_url"] or DEFAULT_BENCH_DATABASE
         target = bench.parse_database_url(url)
         if target["ENGINE"].endswith("sqlite3") and not options["allow_sqlite"]:
             raise CommandError(
@@ -283,3 +304,35 @@ class Command(BaseCommand):
         )
         if not outcome:
             raise CommandError("bench bids: a check failed (see the table above).")
+
+    # --- bench portal -----------------------------------------------------------------------
+    def bench_portal(self, options: dict[str, Any]) -> None:
+        """Public pages with a million contracts (:mod:`spilno.transparency.bench_portal`)."""
+        from spilno.transparency import bench_portal
+
+        config = bench_portal.Config(
+            contracts=options["contracts"],
+            clients=options["clients"],
+            duration=options["duration"],
+            workers=options["workers"],
+            threads=options["threads"],
+        )
+        if options["in_bench_database"]:
+            if not bench_portal.run(config):
+                raise CommandError("bench portal: a kind of request failed (see the table).")
+            return
+        folder = Path(options["data_dir"] or Path(settings.DATA_DIR) / "bench-portal").resolve()
+        try:
+            returncode = bench_portal.launch(
+                config,
+                url=options["database_url"] or bench_portal.DEFAULT_DATABASE,
+                data_dir=folder,
+                keep=options["keep"],
+                reuse=options["reuse"],
+                configured=settings.DATABASES["default"],
+                write=self.stdout.write,
+            )
+        except bench_portal.Refused as exc:
+            raise CommandError(str(exc)) from exc
+        if returncode:
+            raise SystemExit(returncode)
