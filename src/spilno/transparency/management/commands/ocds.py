@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 SUBCOMMANDS = {
     "export": ("export", "Write the published releases as bulk files (JSON Lines, gzip)."),
@@ -36,4 +36,6 @@ class Command(BaseCommand):
         module, _ = SUBCOMMANDS[options["subcommand"]]
         status = self._module(module).run(options)
         if status:
-            raise CommandError(f"ocds {options['subcommand']} failed.", returncode=int(status))
+            # The subcommand has already said what went wrong (e.g. which items are invalid);
+            # only the exit status remains to be given.
+            raise SystemExit(int(status))
