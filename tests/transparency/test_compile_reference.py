@@ -168,7 +168,7 @@ def test_the_whole_sample_folder_at_once_equals_ocdskit() -> None:
     report = compile_paths(
         [str(f) for f in files],
         out,
-        CompileOptions(format="records", versioned=True, workers=2, memory=16 * 1024),
+        CompileOptions(format="records", versioned=True, workers=2, memory=3 * 1024),
     )
     assert report.runs > compiler.FAN_IN  # several merge passes
     assert report.workers == 2

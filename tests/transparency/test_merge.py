@@ -197,6 +197,18 @@ EDGE_CASES: dict[str, list[Any]] = {
         _release("2020-01-01T00:00:00Z", tender={"submissionMethod": ["electronicSubmission"]}),
         _release("2020-01-02T00:00:00Z", tender={"submissionMethod": []}),
     ],
+    "a whole-list array, then null": [
+        _release(
+            "2020-01-01T00:00:00Z",
+            tender={"submissionMethod": []},
+            parties=[{"id": "p", "additionalIdentifiers": {"a": 1}}],
+        ),
+        _release(
+            "2020-01-02T00:00:00Z",
+            tender={"submissionMethod": None},
+            parties=[{"id": "p", "additionalIdentifiers": None}],
+        ),
+    ],
     "extension fields not in the schema": [
         _release(
             "2020-01-01T00:00:00Z",

@@ -70,6 +70,19 @@ class MergeRules:
 
     def __init__(self, tree: RuleTree) -> None:
         self.tree = tree
+        # id() of each node with omitted fields → those fields, so the merge looks rules up
+        # for objects and arrays only, never for plain values.
+        self.omits: dict[int, frozenset[str]] = {}
+
+        def note(node: RuleTree) -> None:
+            omitted = frozenset(key for key, rule in node.items() if rule is OMIT)
+            if omitted:
+                self.omits[id(node)] = omitted
+            for rule in node.values():
+                if rule.__class__ is dict:
+                    note(rule)
+
+        note(tree)
 
     @classmethod
     def from_schema(cls, schema: Mapping[str, Any]) -> MergeRules:
@@ -221,14 +234,7 @@ class _Irregular(Exception):
 
 
 _ABSENT: Final = object()
-
-
-def _identical(a: Any, b: Any) -> bool:
-    """Same JSON, types included (``==`` alone takes 1, 1.0 and true for one another)."""
-    try:
-        return orjson.dumps(a) == orjson.dumps(b)
-    except TypeError:
-        return False
+_CONTAINER_CLASSES: Final = frozenset((dict, list))
 
 
 def _id_text(ident: Any) -> str | None:
@@ -251,35 +257,34 @@ class _DirectCompiled:
     when all its items are objects (a plain value there always holds something else), so arrays
     need no tagging; their ``id`` indexes are built when first needed.
 
-    Shortcuts: an object equal to the one already merged (same JSON) is skipped; and with
-    ``consume`` (the caller hands over releases nobody else holds), an object or array that is
-    new to the state and already in merged form (no ``null``-free empties, no duplicate ``id``,
-    ``id`` first) is taken as it is instead of being copied field by field.
+    With ``consume`` (the caller hands over releases nobody else holds), an object or array new
+    to the state that is already in merged form (no empty object or array, no repeated ``id``,
+    ``id`` first, nothing omitted) is taken as it is instead of being copied field by field.
+    Objects below which the schema has no rules take a path without rule lookups.
     """
 
-    __slots__ = ("anonymous", "consume", "indexes", "nulls")
+    __slots__ = ("consume", "indexes", "nulls", "omits")
 
-    def __init__(self, consume: bool = False) -> None:
+    def __init__(self, omits: dict[int, frozenset[str]], consume: bool = False) -> None:
+        self.omits = omits
         self.consume = consume
         self.indexes: dict[int, dict[str, dict[str, Any]]] = {}
         self.nulls = False
-        # Whether an array item without `id` is in the state: merging an equal object again
-        # would then append a copy, so the equality shortcut is off.
-        self.anonymous = False
 
     def run(self, releases: list[Release], rules: RuleTree) -> Release:
         state: Release = {"tag": ["compiled"]}
+        top = self.omits.get(id(rules), frozenset()) | {"tag"}
         for release in releases:
             ocid = release.get("ocid")
             date = release.get("date")
-            if isinstance(ocid, dict | list) or isinstance(date, dict | list):
+            if ocid.__class__ in _CONTAINER_CLASSES or date.__class__ in _CONTAINER_CLASSES:
                 raise _Irregular
             state["id"] = f"{ocid}-{date}"
             state["date"] = date
             state["ocid"] = ocid
             if ocid is None or date is None:
                 self.nulls = True
-            self.merge(state, release, rules, top=True)
+            self.merge(state, release, rules, top)
         if self.nulls:
             self.strip(state, rules)
         return state
@@ -290,6 +295,8 @@ class _DirectCompiled:
         found = self.indexes.get(id(items))
         if found is not None:
             return found
+        if not items:
+            return None
         for item in items:
             if item.__class__ is not dict:
                 return None
@@ -304,75 +311,103 @@ class _DirectCompiled:
         return index
 
     def merge(
-        self, state: dict[str, Any], obj: dict[str, Any], rules: RuleTree, top: bool = False
+        self,
+        state: dict[str, Any],
+        obj: dict[str, Any],
+        rules: RuleTree,
+        omitted: frozenset[str] | None = None,
     ) -> None:
+        if omitted is None:
+            omitted = self.omits.get(id(rules))
         for key, value in obj.items():
-            rule = rules.get(key, NO_RULES)
-            if rule.__class__ is not dict:
-                if rule is WHOLE:
-                    if value is None:
-                        self.nulls = True
-                    state[key] = value
-                continue  # omitted
-            if top and key == "tag":
+            if omitted is not None and key in omitted:
                 continue
             kind = value.__class__
-            if kind is dict:
-                if not value:
+            if kind is dict or kind is list:
+                rule = rules.get(key, NO_RULES)
+                if rule.__class__ is not dict:
+                    state[key] = value  # whole-list: a plain value
                     continue
-                current = state.get(key, _ABSENT)
-                if current is _ABSENT:
-                    if self.consume and self.takes(value, rule):
-                        state[key] = value
-                    else:
-                        child: dict[str, Any] = {}
-                        self.merge(child, value, rule)
-                        if child:
-                            state[key] = child
-                elif current.__class__ is dict:
-                    if self.anonymous or not (value == current and _identical(value, current)):
-                        self.merge(current, value, rule)
-                else:
-                    raise _Irregular
-                continue
-            if kind is list:
-                if not value:
+                if self.container(state, key, value, kind, rule):
                     continue
-                for item in value:
-                    if item.__class__ is not dict:
-                        break
-                else:
-                    current = state.get(key, _ABSENT)
-                    if current is _ABSENT:
-                        if self.consume and self.takes_items(value, rule):
-                            state[key] = value
-                        else:
-                            items: list[dict[str, Any]] = []
-                            index: dict[str, dict[str, Any]] = {}
-                            self.merge_items(items, index, value, rule)
-                            if items:
-                                state[key] = items
-                                self.indexes[id(items)] = index
-                    elif current.__class__ is list:
-                        if not self.anonymous and value == current and _identical(value, current):
-                            continue
-                        found = self.index(current)
-                        if found is None:
-                            raise _Irregular
-                        self.merge_items(current, found, value, rule)
-                    else:
-                        raise _Irregular
+            elif value is None:
+                self.nulls = True
+            if key in state:
+                current = state[key]
+                if (
+                    current.__class__ is dict
+                    or (current.__class__ is list and self.index(current) is not None)
+                ) and rules.get(key) is not WHOLE:
+                    continue  # the reference keeps an object over a later plain value
+            state[key] = value
+
+    def merge_plain(self, state: dict[str, Any], obj: dict[str, Any]) -> None:
+        """:meth:`merge` below which the schema has no rules."""
+        for key, value in obj.items():
+            kind = value.__class__
+            if kind is dict or kind is list:
+                if self.container(state, key, value, kind, NO_RULES):
                     continue
-            # A leaf: a scalar, null, an array holding something other than objects.
-            if value is None:
+            elif value is None:
                 self.nulls = True
             if key in state:
                 current = state[key]
                 if current.__class__ is dict or (
                     current.__class__ is list and self.index(current) is not None
                 ):
-                    continue  # the reference keeps an object over a later plain value
+                    continue
             state[key] = value
+
+    def container(
+        self, state: dict[str, Any], key: str, value: Any, kind: type, rules: RuleTree
+    ) -> bool:
+        """Merge an object or an array of objects into ``state[key]``; False if ``value`` is
+        an array holding something else (a plain value, for the caller)."""
+        if not value:
+            return True  # an empty object or array changes nothing
+        if kind is dict:
+            current = state.get(key, _ABSENT)
+            if current is _ABSENT:
+                if self.consume and self.takes(value, rules):
+                    state[key] = value
+                else:
+                    child: dict[str, Any] = {}
+                    if rules is NO_RULES:
+                        self.merge_plain(child, value)
+                    else:
+                        self.merge(child, value, rules)
+                    if child:
+                        state[key] = child
+            elif current.__class__ is dict:
+                if rules is NO_RULES:
+                    self.merge_plain(current, value)
+                else:
+                    self.merge(current, value, rules)
+            else:
+                raise _Irregular
+            return True
+        for item in value:
+            if item.__class__ is not dict:
+                return False
+        current = state.get(key, _ABSENT)
+        if current is _ABSENT:
+            if self.consume and self.takes_items(value, rules):
+                state[key] = value
+            else:
+                items: list[dict[str, Any]] = []
+                index: dict[str, dict[str, Any]] = {}
+                self.merge_items(items, index, value, rules)
+                if items:
+                    state[key] = items
+                    self.indexes[id(items)] = index
+        elif current.__class__ is list:
+            found = self.index(current)
+            if found is None:
+                raise _Irregular
+            self.merge_items(current, found, value, rules)
+        else:
+            raise _Irregular
+        return True
 
     def merge_items(
         self,
@@ -384,6 +419,7 @@ class _DirectCompiled:
         if rules.get("id") is OMIT:
             raise _Irregular
         consume = self.consume
+        plain = rules is NO_RULES
         for item in value:
             if "id" in item:
                 ident = item["id"]
@@ -401,36 +437,52 @@ class _DirectCompiled:
                     items.append(node)
                 elif node["id"].__class__ is not ident.__class__:
                     raise _Irregular  # 1 and "1": the reference splits them oddly
-                elif not self.anonymous and item == node and _identical(item, node):
-                    continue
-                self.merge(node, item, rules)
-            elif item:
-                self.anonymous = True
-                if consume and self.takes(item, rules):
-                    items.append(item)
-                    continue
+            elif not item:
+                continue
+            elif consume and self.takes(item, rules):
+                items.append(item)
+                continue
+            else:
                 node = {}
+                items.append(node)
+            if plain:
+                self.merge_plain(node, item)
+            else:
                 self.merge(node, item, rules)
-                if node:
-                    items.append(node)
+            if not node:
+                items.pop()  # an item without id that held nothing (an empty object, say)
 
     def takes(self, obj: dict[str, Any], rules: RuleTree) -> bool:
         """Whether a (non-empty) object new to the state is already what merging it would
         make: then it is taken as it is."""
+        if rules is NO_RULES:
+            return self.takes_plain(obj)
+        omitted = self.omits.get(id(rules))
+        if omitted is not None and not omitted.isdisjoint(obj):
+            return False
         for key, value in obj.items():
-            rule = rules.get(key, NO_RULES)
-            if rule.__class__ is not dict:
-                if rule is OMIT:
-                    return False
-                if value is None:
-                    self.nulls = True
-                continue
             kind = value.__class__
             if kind is dict:
-                if not value or not self.takes(value, rule):
+                rule = rules.get(key, NO_RULES)
+                if rule.__class__ is dict and (not value or not self.takes(value, rule)):
                     return False
             elif kind is list:
-                if not value or not self.takes_items(value, rule):
+                rule = rules.get(key, NO_RULES)
+                if rule.__class__ is dict and (not value or not self.takes_items(value, rule)):
+                    return False
+            elif value is None:
+                self.nulls = True
+        return True
+
+    def takes_plain(self, obj: dict[str, Any]) -> bool:
+        """:meth:`takes` below which the schema has no rules."""
+        for value in obj.values():
+            kind = value.__class__
+            if kind is dict:
+                if not value or not self.takes_plain(value):
+                    return False
+            elif kind is list:
+                if not value or not self.takes_items(value, NO_RULES):
                     return False
             elif value is None:
                 self.nulls = True
@@ -451,8 +503,6 @@ class _DirectCompiled:
                 seen.add(text)
             elif not item:
                 return False
-            else:
-                self.anonymous = True
             if not self.takes(item, rules):
                 return False
         return True
@@ -475,22 +525,41 @@ class _DirectCompiled:
 class _DirectVersioned:
     """Merges releases into one nested versioned release: each leaf holds the list of its
     changes, ``{releaseID, releaseDate, releaseTag, value}``, with a new entry only when the
-    value differs from the last one (``==``, as the reference compares)."""
+    value differs from the last one (``==``, as the reference compares).
 
-    __slots__ = ("indexes",)
+    Shortcut: a top-level object or array identical (same JSON) to the one merged under the
+    same name just before adds no change, so it is skipped; unless an array item without
+    ``id`` is in the state (merging it again would append it again).
+    """
+
+    __slots__ = ("anonymous", "indexes", "last")
 
     def __init__(self) -> None:
         self.indexes: dict[int, dict[str, dict[str, Any]]] = {}
+        self.anonymous = False
+        self.last: dict[str, bytes] = {}
 
     def run(self, releases: list[Release], rules: RuleTree) -> Release:
         state: Release = {}
+        last = self.last
         for release in releases:
             ocid = release.get("ocid")
-            if isinstance(ocid, dict | list):
+            if ocid.__class__ is dict or ocid.__class__ is list:
                 raise _Irregular
             state["ocid"] = ocid
             stamp = (release.get("id"), release.get("date"), release.get("tag"))
-            self.merge(state, release, rules, stamp, top=True)
+            sections: dict[str, Any] = {}
+            for key, value in release.items():
+                if value.__class__ is dict or value.__class__ is list:
+                    try:
+                        data = orjson.dumps(value)
+                    except TypeError:
+                        data = b""
+                    if data and last.get(key) == data and not self.anonymous:
+                        continue
+                    last[key] = data
+                sections[key] = value
+            self.merge(state, sections, rules, stamp, top=True)
         if state.get("ocid", _ABSENT) is None:
             del state["ocid"]
         return state
@@ -605,6 +674,7 @@ class _DirectVersioned:
                     raise _Irregular
                 self.merge(node, item, rules, stamp)
             elif item:
+                self.anonymous = True
                 node = {}
                 self.merge(node, item, rules, stamp)
                 if node:
@@ -762,13 +832,15 @@ class Merger:
     """
 
     def __init__(self, rules: MergeRules | None = None, *, direct: bool = True) -> None:
-        self.rules = (rules or standard_rules()).tree
+        chosen = rules or standard_rules()
+        self.rules = chosen.tree
+        self.omits = chosen.omits
         self.direct = direct
         self.fallbacks = 0  # processes the direct path handed over (for measurements)
 
     def compiled(self, releases: Sequence[Any]) -> Release:
         """The compiled release: the latest value of every field."""
-        return self._run(releases, _DirectCompiled, _path_compiled)
+        return self._run(releases, lambda: _DirectCompiled(self.omits), _path_compiled)
 
     def versioned(self, releases: Sequence[Any]) -> Release:
         """The versioned release: the history of every field."""
@@ -781,7 +853,7 @@ class Merger:
         ordered = in_date_order(load())
         if self.direct:
             try:
-                return _DirectCompiled(consume=True).run(ordered, self.rules)
+                return _DirectCompiled(self.omits, consume=True).run(ordered, self.rules)
             except _Irregular:
                 self.fallbacks += 1
                 ordered = in_date_order(load())
@@ -792,7 +864,7 @@ class Merger:
     def _run(
         self,
         releases: Sequence[Any],
-        direct: type[_DirectCompiled] | type[_DirectVersioned],
+        direct: Callable[[], _DirectCompiled | _DirectVersioned],
         path: Callable[[list[Release], RuleTree], Release],
     ) -> Release:
         ordered = in_date_order(releases)
