@@ -108,7 +108,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["audit", "bids", "portal"])
+        parser.add_argument("what", choices=["audit", "bids", "portal", "ocds"])
         parser.add_argument(
             "--writers",
             type=int,
@@ -177,7 +177,28 @@ class Command(BaseCommand):
             help="skip generating if the database holds the same data (implies --keep)",
         )
 
+        ocds = parser.add_argument_group(
+            "bench ocds",
+            "the record compiler against ocdskit compile on a synthetic feed; also --keep "
+            "(keep the generated feed and the outputs)",
+        )
+        ocds.add_argument("--releases", type=int, default=200_000)
+        ocds.add_argument("--ocids", type=int, default=50_000, help="processes (default 50,000)")
+        ocds.add_argument("--seed", type=int, default=1)
+        ocds.add_argument(
+            "--workdir", default=None, help="folder for the feed and outputs (default: temporary)"
+        )
+        ocds.add_argument(
+            "--modes",
+            default="compiled,records",
+            help="compiled: compiled releases (ocdskit compile); records: a record package with "
+            "versioned releases (ocdskit compile --package --versioned); default both",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "ocds":
+            self.bench_ocds(options)
+            return
         if options["what"] == "portal":
             self.bench_portal(options)
             return
@@ -304,6 +325,28 @@ class Command(BaseCommand):
         )
         if not outcome:
             raise CommandError("bench bids: a check failed (see the table above).")
+
+    # --- bench ocds -------------------------------------------------------------------------
+    def bench_ocds(self, options: dict[str, Any]) -> None:
+        """The record compiler against ocdskit (:mod:`spilno.transparency.ocds.bench`)."""
+        from spilno.transparency.ocds import bench as ocds_bench
+
+        modes = tuple(m.strip() for m in options["modes"].split(",") if m.strip())
+        unknown = set(modes) - set(ocds_bench.MODES)
+        if unknown or not modes:
+            raise CommandError(f"--modes: choose from {', '.join(ocds_bench.MODES)}.")
+        if options["releases"] < 4 or not 1 <= options["ocids"] <= options["releases"]:
+            raise CommandError("Need --releases ≥ 4 and 1 ≤ --ocids ≤ --releases.")
+        config = ocds_bench.Config(
+            releases=options["releases"],
+            ocids=options["ocids"],
+            seed=options["seed"],
+            workdir=Path(options["workdir"]) if options["workdir"] else None,
+            keep=options["keep"],
+            modes=modes,
+        )
+        if not ocds_bench.run(config, write=self.stdout.write):
+            raise CommandError("bench ocds: outputs differ or the sample is invalid (see above).")
 
     # --- bench portal -----------------------------------------------------------------------
     def bench_portal(self, options: dict[str, Any]) -> None:
