@@ -585,6 +585,7 @@ MODES = {
         True,
     ),
 }
+LEAN = "spilno.transparency.cli.compile"
 PUBLISHED = ["--published-date", "2026-01-01T00:00:00Z", "--publisher-name", "spilno bench"]
 
 
@@ -613,11 +614,12 @@ def run(config: Config, write: Callable[[str], None] = print) -> bool:
     """The whole benchmark; True when every output matched and the sample was valid."""
     from spilno.transparency.ocds import standard
 
+    own = config.workdir is None  # a temporary folder of ours, removed at the end
     workdir = Path(config.workdir or tempfile.mkdtemp(prefix="spilno-bench-ocds-"))
     workdir.mkdir(parents=True, exist_ok=True)
     ok = True
+    sizes: list[Feed] = []
     try:
-        sizes = []
         for fraction in config.fractions:
             releases = max(1, round(config.releases * fraction))
             ocids = max(1, min(releases, round(config.ocids * fraction)))
@@ -643,74 +645,86 @@ def run(config: Config, write: Callable[[str], None] = print) -> bool:
                 "OCDS 1.1.5 release package schema (jsonschema Draft 4, formats checked)."
             )
         env = dict(os.environ)
+        # ocdskit is given the vendored schema, so it never looks anything up; should it try,
+        # the proxy that goes nowhere makes it fail rather than fetch.
         reference_env = dict(env, HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")
         schema = str(standard.DATA / "release-schema.json")
         for mode in config.modes:
             what, theirs, ours, package = MODES[mode]
+            extra = PUBLISHED if package else []
+            commands = {
+                "ocdskit": [*_ocdskit(), "compile", "--schema", schema, *theirs, *extra],
+                "spilno": [
+                    sys.executable,
+                    "-m",
+                    "spilno",
+                    "ocds",
+                    "compile",
+                    "--quiet",
+                    *ours,
+                    *extra,
+                ],
+                "lean": [sys.executable, "-m", LEAN, "--quiet", *ours, *extra],
+            }
             write("")
             write(f"== {mode}: {what} ==")
-            write(f"   ocdskit compile --schema <vendored> {' '.join(theirs)}".rstrip())
-            write(f"   spilno ocds compile {' '.join(ours)}".rstrip())
+            write(f"   ocdskit: ocdskit compile --schema <vendored> {' '.join(theirs)}".rstrip())
+            write(f"   spilno:  spilno ocds compile {' '.join(ours)} IN OUT".rstrip())
             write(
-                f"   {'releases':>9}  {'tool':<8} {'wall':>8} {'releases/s':>11} "
-                f"{'peak RSS':>10} {'tree RSS':>10}  output"
+                f"   lean:    python -m spilno.transparency.cli.compile {' '.join(ours)} IN OUT "
+                "(the same, without Django's start-up)"
             )
-            rows: list[tuple[Feed, Run, Run]] = []
+            write(
+                f"   {'releases':>9}  {'command':<8} {'wall':>8} {'releases/s':>11} "
+                f"{'peak RSS':>10} {'tree RSS':>10} {'vs ocdskit':>11}  output"
+            )
+            peaks: dict[str, list[int]] = {name: [] for name in commands}
             for feed in sizes:
-                out_theirs = workdir / f"{mode}-{feed.releases}-ocdskit.json"
-                out_ours = workdir / f"{mode}-{feed.releases}-spilno.json"
-                reference = measure(
-                    [*_ocdskit(), "compile", "--schema", schema, *theirs]
-                    + (PUBLISHED if package else []),
-                    feed.path,
-                    out_theirs,
-                    reference_env,
-                )
-                mine = measure(
-                    [sys.executable, "-m", "spilno", "ocds", "compile", "--quiet", *ours]
-                    + (PUBLISHED if package else [])
-                    + [str(feed.path), str(out_ours)],
-                    None,
-                    out_ours,
-                    env,
-                )
-                rows.append((feed, reference, mine))
-                for label, result in (("ocdskit", reference), ("spilno", mine)):
-                    if result.status:
+                outputs = {
+                    name: workdir / f"{mode}-{feed.releases}-{name}.json" for name in commands
+                }
+                results: dict[str, Run] = {}
+                for name, argv in commands.items():
+                    if name == "ocdskit":
+                        results[name] = measure(argv, feed.path, outputs[name], reference_env)
+                    else:
+                        command = [*argv, str(feed.path), str(outputs[name])]
+                        results[name] = measure(command, None, outputs[name], env)
+                    if results[name].status:
                         ok = False
-                        write(f"   {label} failed ({result.status}): {result.stderr[-2000:]}")
-                comparison = compare(out_ours, out_theirs, package)
-                ok = ok and comparison.equal and comparison.records == feed.ocids
-                verdict = (
-                    f"identical: {comparison.records:,} records, byte for byte"
-                    if comparison.identical
-                    else f"equal as JSON: {comparison.records:,} records"
-                    if comparison.equal
-                    else f"DIFFERENT at {comparison.first_difference}"
-                )
-                for label, result in (("ocdskit", reference), ("spilno", mine)):
+                        write(f"   {name} failed: {results[name].stderr[-2000:]}")
+                    peaks[name].append(results[name].peak_kb)
+                reference = results["ocdskit"]
+                for name, result in results.items():
+                    verdict = ""
+                    ratio = ""
+                    if name != "ocdskit":
+                        comparison = compare(outputs[name], outputs["ocdskit"], package)
+                        ok = ok and comparison.equal and comparison.records == feed.ocids
+                        verdict = (
+                            f"identical: {comparison.records:,} records, byte for byte"
+                            if comparison.identical
+                            else f"equal as JSON: {comparison.records:,} records"
+                            if comparison.equal
+                            else f"DIFFERENT at {comparison.first_difference}"
+                        )
+                        ratio = f"{reference.wall / result.wall:.1f}× faster"
                     write(
-                        f"   {feed.releases:>9,}  {label:<8} {result.wall:>7.2f}s "
+                        f"   {feed.releases:>9,}  {name:<8} {result.wall:>7.2f}s "
                         f"{feed.releases / result.wall:>11,.0f} {_mb(result.peak_kb)} "
-                        f"{_mb(result.tree_kb)}" + (f"  {verdict}" if label == "spilno" else "")
+                        f"{_mb(result.tree_kb)} {ratio:>11}  {verdict}".rstrip()
                     )
-                write(
-                    f"   {'':>9}  {'ratio':<8} {reference.wall / mine.wall:>7.1f}× faster"
-                    f"{'':>12}{mine.peak_kb / max(reference.peak_kb, 1):>9.2f}× "
-                    f"{mine.tree_kb / max(reference.tree_kb, 1):>9.2f}×"
-                )
                 if not config.keep:
-                    out_theirs.unlink(missing_ok=True)
-                    out_ours.unlink(missing_ok=True)
-            if len(rows) > 1:
-                write("   Peak RSS as the input grows (flat memory):")
-                for label, pick in (("ocdskit", 1), ("spilno", 2)):
-                    peaks = [row[1].peak_kb if pick == 1 else row[2].peak_kb for row in rows]
+                    for path in outputs.values():
+                        path.unlink(missing_ok=True)
+            if len(sizes) > 1:
+                grown = sizes[-1].releases / sizes[0].releases
+                write(f"   Peak RSS as the input grows {grown:.0f}× (flat memory):")
+                for name, values in peaks.items():
                     write(
-                        f"   {label:<8} "
-                        + " → ".join(f"{kb / 1024:.1f} MB" for kb in peaks)
-                        + f"  ({peaks[-1] / max(peaks[0], 1):.2f}× for "
-                        f"{rows[-1][0].releases / rows[0][0].releases:.0f}× the releases)"
+                        f"   {name:<8} "
+                        + " → ".join(f"{kb / 1024:.1f} MB" for kb in values)
+                        + f"  ({values[-1] / max(values[0], 1):.2f}×)"
                     )
         write("")
         write("All outputs identical." if ok else "FAILED: see above.")
@@ -718,5 +732,8 @@ def run(config: Config, write: Callable[[str], None] = print) -> bool:
     finally:
         if config.keep:
             write(f"Files kept in {workdir}")
-        else:
+        elif own:
             shutil.rmtree(workdir, ignore_errors=True)
+        else:  # a folder of the caller's: only what the benchmark wrote goes
+            for feed in sizes:
+                feed.path.unlink(missing_ok=True)
