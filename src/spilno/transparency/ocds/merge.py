@@ -527,14 +527,16 @@ class _DirectVersioned:
     changes, ``{releaseID, releaseDate, releaseTag, value}``, with a new entry only when the
     value differs from the last one (``==``, as the reference compares).
 
-    Shortcut: a top-level object or array identical (same JSON) to the one merged under the
-    same name just before adds no change, so it is skipped; unless an array item without
+    Arrays merged by ``id`` are registered in ``indexes``; every other list in the state is a
+    history. Shortcut: a top-level object or array identical (same JSON) to the one merged under
+    the same name just before adds no change, so it is skipped; unless an array item without
     ``id`` is in the state (merging it again would append it again).
     """
 
-    __slots__ = ("anonymous", "indexes", "last")
+    __slots__ = ("anonymous", "indexes", "last", "omits")
 
-    def __init__(self) -> None:
+    def __init__(self, omits: dict[int, frozenset[str]]) -> None:
+        self.omits = omits
         self.indexes: dict[int, dict[str, dict[str, Any]]] = {}
         self.anonymous = False
         self.last: dict[str, bytes] = {}
@@ -542,6 +544,7 @@ class _DirectVersioned:
     def run(self, releases: list[Release], rules: RuleTree) -> Release:
         state: Release = {}
         last = self.last
+        top = self.omits.get(id(rules), frozenset()) | {"tag", "ocid"}
         for release in releases:
             ocid = release.get("ocid")
             if ocid.__class__ is dict or ocid.__class__ is list:
@@ -559,7 +562,7 @@ class _DirectVersioned:
                         continue
                     last[key] = data
                 sections[key] = value
-            self.merge(state, sections, rules, stamp, top=True)
+            self.merge(state, sections, rules, stamp, top)
         if state.get("ocid", _ABSENT) is None:
             del state["ocid"]
         return state
@@ -570,47 +573,18 @@ class _DirectVersioned:
         obj: dict[str, Any],
         rules: RuleTree,
         stamp: tuple[Any, Any, Any],
-        top: bool = False,
+        omitted: frozenset[str] | None = None,
     ) -> None:
+        if omitted is None:
+            omitted = self.omits.get(id(rules))
         indexes = self.indexes
         for key, value in obj.items():
-            rule = rules.get(key, NO_RULES)
-            if rule is OMIT or (top and (key == "tag" or key == "ocid")):
+            if omitted is not None and key in omitted:
                 continue
             kind = value.__class__
-            if kind is dict and rule is not WHOLE:
-                if not value:
-                    continue
-                current = state.get(key, _ABSENT)
-                if current.__class__ is dict:
-                    self.merge(current, value, rule, stamp)
-                elif current is _ABSENT:
-                    child: dict[str, Any] = {}
-                    self.merge(child, value, rule, stamp)
-                    if child:
-                        state[key] = child
-                else:
-                    raise _Irregular
-                continue
-            if kind is list and rule is not WHOLE:
-                if not value:
-                    continue
-                for item in value:
-                    if item.__class__ is not dict:
-                        break
-                else:
-                    current = state.get(key, _ABSENT)
-                    if current is _ABSENT:
-                        items: list[dict[str, Any]] = []
-                        index: dict[str, dict[str, Any]] = {}
-                        self.merge_items(items, index, value, rule, stamp)
-                        if items:
-                            state[key] = items
-                            indexes[id(items)] = index
-                    elif current.__class__ is list and id(current) in indexes:
-                        self.merge_items(current, indexes[id(current)], value, rule, stamp)
-                    else:
-                        raise _Irregular
+            if kind is dict or kind is list:
+                rule = rules.get(key, NO_RULES)
+                if rule.__class__ is dict and self.container(state, key, value, kind, rule, stamp):
                     continue
             current = state.get(key, _ABSENT)
             if current is _ABSENT:
@@ -637,6 +611,89 @@ class _DirectVersioned:
                 )
             # else: an object (or an item's plain `id`) is already there; the reference keeps it.
 
+    def merge_plain(
+        self, state: dict[str, Any], obj: dict[str, Any], stamp: tuple[Any, Any, Any]
+    ) -> None:
+        """:meth:`merge` below which the schema has no rules."""
+        indexes = self.indexes
+        for key, value in obj.items():
+            kind = value.__class__
+            if (kind is dict or kind is list) and self.container(
+                state, key, value, kind, NO_RULES, stamp
+            ):
+                continue
+            current = state.get(key, _ABSENT)
+            if current is _ABSENT:
+                state[key] = [
+                    {
+                        "releaseID": stamp[0],
+                        "releaseDate": stamp[1],
+                        "releaseTag": stamp[2],
+                        "value": value,
+                    }
+                ]
+            elif (
+                current.__class__ is list
+                and id(current) not in indexes
+                and value != current[-1]["value"]
+            ):
+                current.append(
+                    {
+                        "releaseID": stamp[0],
+                        "releaseDate": stamp[1],
+                        "releaseTag": stamp[2],
+                        "value": value,
+                    }
+                )
+
+    def container(
+        self,
+        state: dict[str, Any],
+        key: str,
+        value: Any,
+        kind: type,
+        rules: RuleTree,
+        stamp: tuple[Any, Any, Any],
+    ) -> bool:
+        """Merge an object or an array of objects into ``state[key]``; False if ``value`` is
+        an array holding something else (a plain value, for the caller)."""
+        if not value:
+            return True  # an empty object or array changes nothing
+        if kind is dict:
+            current = state.get(key, _ABSENT)
+            if current is _ABSENT:
+                child: dict[str, Any] = {}
+                if rules is NO_RULES:
+                    self.merge_plain(child, value, stamp)
+                else:
+                    self.merge(child, value, rules, stamp)
+                if child:
+                    state[key] = child
+            elif current.__class__ is dict:
+                if rules is NO_RULES:
+                    self.merge_plain(current, value, stamp)
+                else:
+                    self.merge(current, value, rules, stamp)
+            else:
+                raise _Irregular
+            return True
+        for item in value:
+            if item.__class__ is not dict:
+                return False
+        current = state.get(key, _ABSENT)
+        if current is _ABSENT:
+            items: list[dict[str, Any]] = []
+            index: dict[str, dict[str, Any]] = {}
+            self.merge_items(items, index, value, rules, stamp)
+            if items:
+                state[key] = items
+                self.indexes[id(items)] = index
+        elif current.__class__ is list and id(current) in self.indexes:
+            self.merge_items(current, self.indexes[id(current)], value, rules, stamp)
+        else:
+            raise _Irregular
+        return True
+
     def merge_items(
         self,
         items: list[dict[str, Any]],
@@ -647,18 +704,15 @@ class _DirectVersioned:
     ) -> None:
         if rules.get("id") is OMIT:
             raise _Irregular
+        plain = rules is NO_RULES
         # The reference flattens a whole release before comparing it with the history, so an
         # `id` repeated within one array yields one change at most, not one per occurrence.
         seen: set[str] | None = set() if len(value) > 1 else None
         for item in value:
             if "id" in item:
                 ident = item["id"]
-                kind = ident.__class__
-                if kind is str:
-                    text = ident
-                elif kind is int:
-                    text = str(ident)
-                else:
+                text = _id_text(ident)
+                if text is None:
                     raise _Irregular
                 if seen is not None:
                     if text in seen:
@@ -670,15 +724,20 @@ class _DirectVersioned:
                     node = {"id": ident}
                     index[text] = node
                     items.append(node)
-                elif node["id"].__class__ is not kind:
+                elif node["id"].__class__ is not ident.__class__:
                     raise _Irregular
-                self.merge(node, item, rules, stamp)
-            elif item:
+            elif not item:
+                continue
+            else:
                 self.anonymous = True
                 node = {}
+                items.append(node)
+            if plain:
+                self.merge_plain(node, item, stamp)
+            else:
                 self.merge(node, item, rules, stamp)
-                if node:
-                    items.append(node)
+            if not node:
+                items.pop()
 
 
 # --- the path merge: a model of the reference's flattened semantics ---------------------------
@@ -844,7 +903,7 @@ class Merger:
 
     def versioned(self, releases: Sequence[Any]) -> Release:
         """The versioned release: the history of every field."""
-        return self._run(releases, _DirectVersioned, _path_versioned)
+        return self._run(releases, lambda: _DirectVersioned(self.omits), _path_versioned)
 
     def compiled_consuming(self, load: Callable[[], Sequence[Any]]) -> Release:
         """The compiled release of releases that ``load`` parses afresh on each call (the
