@@ -67,7 +67,7 @@ from spilno.procurement.bench import (
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/spilno_bench_portal"
 MARKER = "spilno_bench_portal"  # a table only this benchmark creates: what it may drop
-GENERATOR = 1  # bump when the generated data changes, so --reuse regenerates
+GENERATOR = 2  # bump when the generated data changes, so --reuse regenerates
 DEEP_PAGES = 50
 
 
@@ -765,7 +765,8 @@ def _process(
         state.contract_id += 1
         cid = state.contract_id
         signed_at = base + dt.timedelta(days=0 if k == 0 else rng.uniform(0, spread))
-        signed_at = min(signed_at, now - dt.timedelta(hours=rng.uniform(1, 48)))
+        if signed_at > now - dt.timedelta(hours=1):  # not yet: some time since the first one
+            signed_at = base + (now - dt.timedelta(hours=1) - base) * rng.random()
         age = (now - signed_at).days
         if age < 30 and rng.random() < 0.3:
             status, signed = "pending", None
@@ -1500,7 +1501,7 @@ def probe(label: str, call: Callable[[], Any], limit: int = 6) -> Probe:
     for query in captured.captured_queries:
         sql = query["sql"]
         shape = re.sub(r"'[^']*'|\b\d+\b", "?", sql)
-        if sql.lstrip().upper().startswith("SELECT"):
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
             seen.setdefault(shape, sql)
     plans = [explain(sql) for sql in list(seen.values())[:limit]]
     return Probe(label, wall * 1000, len(captured.captured_queries), plans, len(seen))
@@ -1520,14 +1521,21 @@ def probes(cat: Catalogue) -> list[Probe]:
             selectors.search_processes(filters), "updated", "", 50
         )
 
-    def deep(field_name: str, rows: Any) -> str:
-        cursor = ""
-        for _ in range(DEEP_PAGES - 1):
-            _items, following = selectors.newest_first_page(rows, field_name, cursor, 50)
-            if following is None:
-                break
-            cursor = following
-        return cursor
+    def deep(field_name: str, rows: Any, page: int) -> str:
+        """The cursor a reader holds on reaching ``page`` (found here once with OFFSET)."""
+        offset = (page - 1) * 50
+        found = list(
+            rows.order_by(f"-{field_name}", "-id").values_list(field_name, "id")[
+                offset - 1 : offset
+            ]
+        )
+        return f"{found[0][0].isoformat()}~{found[0][1]}" if found else ""
+
+    def page(path: str) -> Callable[[], Any]:
+        from django.test import Client
+
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
+        return lambda: client.get(path)
 
     big_buyer, small_buyer = cat.buyers[0][0], cat.buyers[-1][0]
     big_supplier, small_supplier = cat.suppliers[0][0], cat.suppliers[-1][0]
@@ -1574,16 +1582,22 @@ def probes(cat: Catalogue) -> list[Probe]:
                 Filters(cpv=common, value_min=Decimal(1_000_000), value_max=Decimal(2_000_000))
             ),
         ),
-        (
-            f"contracts: page {DEEP_PAGES} by cursor",
-            contracts(Filters(), deep("signed", selectors.search_contracts(Filters()))),
+        *(
+            (
+                f"contracts: page {n:,} by cursor",
+                contracts(Filters(), deep("signed", selectors.search_contracts(Filters()), n)),
+            )
+            for n in (DEEP_PAGES, 1000)
         ),
-        (
-            f"contracts: status terminated, page {DEEP_PAGES} by cursor",
-            contracts(
-                Filters(status="terminated"),
-                deep("signed", selectors.search_contracts(Filters(status="terminated"))),
-            ),
+        *(
+            (
+                f"contracts: status terminated, page {n:,} by cursor",
+                contracts(
+                    Filters(status="terminated"),
+                    deep("signed", selectors.search_contracts(Filters(status="terminated")), n),
+                ),
+            )
+            for n in (DEEP_PAGES, 1000)
         ),
         (f"contracts: title search '{words[0][0]}' (common)", contracts(Filters(q=words[0][0]))),
         (f"contracts: title search '{words[-1][0]}' (rare)", contracts(Filters(q=words[-1][0]))),
@@ -1601,26 +1615,75 @@ def probes(cat: Catalogue) -> list[Probe]:
         (f"processes: CPV prefix {rare} (rare)", processes(Filters(cpv=rare))),
         ("processes: one month, a year ago", processes(Filters(**month))),  # type: ignore[arg-type]
         ("portal filter menus: facet_values()", selectors.facet_values),
-        (
-            f"process page: {ocid}",
-            lambda: (
-                selectors.public_process(ocid),
-                selectors.process_releases(ocid),
-                [h for h in selectors.held_back() if h.ocid == ocid],
-            ),
-        ),
+        # Whole pages, in process (middleware, view, template): what a page costs besides SQL.
+        ("page /open/contracts/ (in-process request)", page("/open/contracts/")),
+        (f"page /open/{ocid}/ (in-process request)", page(f"/open/{ocid}/")),
     ]
     return [probe(label, call) for label, call in cases]
 
 
 # --- the run -------------------------------------------------------------------------------------
-def _ticks() -> tuple[int, int] | None:
+def _process_ticks() -> dict[int, tuple[int, int]]:
+    """Every process's parent and the CPU ticks it and its reaped children used so far (Linux
+    ``/proc``; empty elsewhere)."""
+    found: dict[int, tuple[int, int]] = {}
     try:
-        with open("/proc/stat") as stat:
-            ticks = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
+        entries = [e.name for e in os.scandir("/proc") if e.name.isdigit()]
+    except OSError:
+        return found
+    for pid in entries:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        found[int(pid)] = (int(fields[1]), sum(int(v) for v in fields[11:15]))
+    return found
+
+
+@dataclass
+class CpuUse:
+    """Shares of the machine's CPU time over the measurement: this benchmark's processes (the
+    clients, gunicorn, the PostgreSQL backends of its database) and everything else."""
+
+    ours: float
+    others: float
+
+
+def cpu_use(
+    start: dict[int, tuple[int, int]],
+    end: dict[int, tuple[int, int]],
+    roots: set[int],
+    backends: set[int],
+    seconds: float,
+) -> CpuUse | None:
+    if not start or not end or seconds <= 0:
         return None
-    return sum(ticks), ticks[3] + ticks[4]
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _ticks) in end.items():
+        children.setdefault(parent, []).append(pid)
+    ours: set[int] = set(backends)
+    stack = list(roots)
+    while stack:
+        pid = stack.pop()
+        if pid not in ours:
+            ours.add(pid)
+            stack += children.get(pid, [])
+    capacity = os.sysconf("SC_CLK_TCK") * seconds * (os.cpu_count() or 1)
+    used = {pid: ticks - start.get(pid, (0, 0))[1] for pid, (_parent, ticks) in end.items()}
+    mine = sum(t for pid, t in used.items() if pid in ours)
+    return CpuUse(ours=mine / capacity, others=(sum(used.values()) - mine) / capacity)
+
+
+def _backends() -> set[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _sizes() -> list[tuple[str, int, str]]:
@@ -1663,7 +1726,15 @@ def run(config: Config) -> bool:
         f"for {config.duration:g} s, gunicorn {config.workers} workers × {config.threads} threads"
     )
     busy = _cpu_busy()
-    say(f"machine: {os.cpu_count()} CPUs" + (f", {busy:.0%} busy before the run" if busy else ""))
+    say(
+        f"machine: {os.cpu_count()} CPUs"
+        + (f", {busy:.0%} busy just before the run" if busy is not None else "")
+    )
+    if busy is not None and busy > 0.25:
+        console.print(
+            "  [yellow]something else is using the CPUs: the figures will be slower than the "
+            "machine can do[/]"
+        )
     call_command("migrate", interactive=False, verbosity=0)
     say(f"database: {_database_line()}")
     done("migrated")
@@ -1695,18 +1766,21 @@ def run(config: Config) -> bool:
             stop_at=measure_from + config.duration,
             seed=config.seed,
         )
-        before = _ticks()
+        start: dict[int, tuple[int, int]] = {}
+        timer = threading.Timer(warm, lambda: start.update(_process_ticks()))
+        timer.start()
         with console.status(f"warming up {warm:.0f} s, then measuring {config.duration:g} s…"):
             clients.run(config.clients)
-        after = _ticks()
+        end = _process_ticks()
         wall = time.time() - measure_from
+        timer.cancel()
+        assert server.process is not None
+        cpu = cpu_use(start, end, {os.getpid(), server.process.pid}, _backends(), wall)
+        connections.close_all()
         server.begin_stop()
     done(
         f"{len(clients.samples):,} requests measured in {wall:.1f} s after {warm:.0f} s of warm-up"
     )
-    cpu = None
-    if before and after:
-        cpu = 1 - (after[1] - before[1]) / max(after[0] - before[0], 1)
     plans = probes(catalogue)
     done("plans taken (EXPLAIN ANALYZE)")
     return report(console, kinds, clients.samples, wall, cpu, plans)
@@ -1717,7 +1791,7 @@ def report(
     kinds: list[Kind],
     samples: list[Sample],
     wall: float,
-    cpu: float | None,
+    cpu: CpuUse | None,
     plans: list[Probe],
 ) -> bool:
     by_kind: dict[str, list[Sample]] = {k.name: [] for k in kinds}
@@ -1762,11 +1836,17 @@ def report(
     )
     console.print(table)
     rate = len(samples) / wall if wall > 0 else 0.0
-    console.print(
-        f"requests/s  {rate:.1f}   ({len(samples)} in {wall:.1f} s"
-        + (f"; CPUs {cpu:.0%} busy" if cpu is not None else "")
-        + ")"
-    )
+    console.print(f"requests/s  {rate:.1f}   ({len(samples)} in {wall:.1f} s)")
+    if cpu is not None:
+        console.print(
+            f"CPU time    {cpu.ours:.0%} of the machine's used by this benchmark (clients, "
+            f"gunicorn, its database's backends), {cpu.others:.0%} by other processes"
+        )
+        if cpu.others > 0.1:
+            console.print(
+                "  [yellow]other processes used the CPUs during the measurement: the figures "
+                "are slower than the machine can do[/]"
+            )
     statuses = Counter(s.status for s in samples if s.status != 200)
     if statuses:
         console.print(f"errors by status: {dict(statuses)} (0: no answer)")
