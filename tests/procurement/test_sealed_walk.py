@@ -54,9 +54,7 @@ def _crawl(client: Client, must_reach: str, limit: int = 400) -> dict[str, list[
             continue
         seen.add(url)
         response = client.get(url)
-        body = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
+        body = b"".join(response.streaming_content) if response.streaming else response.content
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             if response.status_code == 200 and (found := _leaks(body)):
                 leaks[url] = found
