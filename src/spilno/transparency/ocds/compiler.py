@@ -458,7 +458,7 @@ class _Reading:
             return
         self.sources.append(str(path))
         source = len(self.sources) - 1
-        add = self.grouper.add
+        grouper = self.grouper
         match = _LEADING_OCID.match
         number = 0
         with path.open("rb") as handle:
@@ -470,27 +470,43 @@ class _Reading:
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 pos = 0
                 released = 0
+                # The grouper's state in locals: this loop runs once per release.
+                seq, previous, presorted = grouper.seq, grouper.previous, grouper.presorted
+                append, room = grouper.buffer.append, grouper.limit - len(grouper.buffer)
                 while pos < size:
                     stop = data.find(b"\n", pos)
                     if stop < 0:
                         stop = size
                     number += 1
                     found = match(data, pos, stop)
+                    ocid = ""
                     if found is not None:
-                        try:
+                        with contextlib.suppress(UnicodeDecodeError):
                             ocid = found.group(1).decode()
-                        except UnicodeDecodeError:
-                            ocid = ""
-                        if ocid:
-                            add(ocid, source, pos, stop - pos, file_no, number, -1, False)
-                            pos = stop + 1
-                            if pos - released >= READ_BYTES:
-                                released = self._release(data, released, pos)
+                    if ocid:
+                        seq += 1
+                        if ocid < previous:
+                            presorted = False
+                        previous = ocid
+                        append((ocid, seq, source, pos, stop - pos, file_no, number, -1, False))
+                        room -= 1
+                        pos = stop + 1
+                        if pos - released >= READ_BYTES:
+                            released = self._release(data, released, pos)
+                        if room > 0:
                             continue
-                    line = data[pos:stop]
+                        line = b""
+                    else:
+                        line = data[pos:stop]
+                        pos = stop + 1
+                    grouper.seq, grouper.previous, grouper.presorted = seq, previous, presorted
+                    if room <= 0:
+                        grouper.spill()
                     if line.strip():
-                        self.odd_line(line, source, pos, file_no, number)
-                    pos = stop + 1
+                        self.odd_line(line, source, pos - len(line) - 1, file_no, number)
+                    seq, previous, presorted = grouper.seq, grouper.previous, grouper.presorted
+                    append, room = grouper.buffer.append, grouper.limit - len(grouper.buffer)
+                grouper.seq, grouper.previous, grouper.presorted = seq, previous, presorted
                 self._release(data, released, min(pos, size))
 
     def _release(self, data: mmap.mmap, start: int, end: int) -> int:
