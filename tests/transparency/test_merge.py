@@ -14,7 +14,7 @@ from typing import Any
 
 import ocdsmerge
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from ocdsmerge.rules import get_merge_rules
 
@@ -422,6 +422,7 @@ def releases_strategy(odd: bool) -> Any:
     return st.lists(release, min_size=1, max_size=4)
 
 
+@settings(max_examples=300)
 @given(releases_strategy(odd=False))
 @example(
     [
@@ -433,6 +434,7 @@ def test_random_well_typed_releases_equal_the_reference(releases: list[Any]) -> 
     check(releases)
 
 
+@settings(max_examples=300)
 @given(releases_strategy(odd=True))
 def test_random_odd_releases_equal_the_reference(releases: list[Any]) -> None:
     check(releases)
