@@ -1623,44 +1623,54 @@ def probes(cat: Catalogue) -> list[Probe]:
 
 
 # --- the run -------------------------------------------------------------------------------------
-def _process_ticks() -> dict[int, tuple[int, int]]:
-    """Every process's parent and the CPU ticks it and its reaped children used so far (Linux
-    ``/proc``; empty elsewhere)."""
-    found: dict[int, tuple[int, int]] = {}
+@dataclass
+class Ticks:
+    """CPU ticks so far: the machine's (busy, all; ``/proc/stat``) and every process's parent,
+    own ticks and those of the children it reaped (``/proc/<pid>/stat``). Linux only."""
+
+    busy: int = 0
+    total: int = 0
+    processes: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def _ticks() -> Ticks | None:
     try:
+        with open("/proc/stat") as stat:
+            machine = [int(v) for v in stat.readline().split()[1:]]
         entries = [e.name for e in os.scandir("/proc") if e.name.isdigit()]
-    except OSError:
-        return found
+    except (OSError, ValueError):
+        return None
+    found = Ticks(busy=sum(machine) - machine[3] - machine[4], total=sum(machine))
     for pid in entries:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            ticks = [int(v) for v in fields[11:15]]  # utime, stime, cutime, cstime
+        except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
-        found[int(pid)] = (int(fields[1]), sum(int(v) for v in fields[11:15]))
+        found.processes[int(pid)] = (int(fields[1]), ticks[0] + ticks[1], ticks[2] + ticks[3])
     return found
 
 
 @dataclass
 class CpuUse:
     """Shares of the machine's CPU time over the measurement: this benchmark's processes (the
-    clients, gunicorn, the PostgreSQL backends of its database) and everything else."""
+    clients, gunicorn, the live PostgreSQL backends of its database), database backends that
+    ended meanwhile (gunicorn's threads reconnect every 60 s, CONN_MAX_AGE: the postmaster reaps
+    them, whoever they served), and everything else (the busy time left)."""
 
     ours: float
+    ended_backends: float
     others: float
 
 
 def cpu_use(
-    start: dict[int, tuple[int, int]],
-    end: dict[int, tuple[int, int]],
-    roots: set[int],
-    backends: set[int],
-    seconds: float,
+    start: Ticks | None, end: Ticks | None, roots: set[int], backends: set[int]
 ) -> CpuUse | None:
-    if not start or not end or seconds <= 0:
+    if start is None or end is None or end.total <= start.total:
         return None
     children: dict[int, list[int]] = {}
-    for pid, (parent, _ticks) in end.items():
+    for pid, (parent, _own, _reaped) in end.processes.items():
         children.setdefault(parent, []).append(pid)
     ours: set[int] = set(backends)
     stack = list(roots)
@@ -1669,10 +1679,23 @@ def cpu_use(
         if pid not in ours:
             ours.add(pid)
             stack += children.get(pid, [])
-    capacity = os.sysconf("SC_CLK_TCK") * seconds * (os.cpu_count() or 1)
-    used = {pid: ticks - start.get(pid, (0, 0))[1] for pid, (_parent, ticks) in end.items()}
-    mine = sum(t for pid, t in used.items() if pid in ours)
-    return CpuUse(ours=mine / capacity, others=(sum(used.values()) - mine) / capacity)
+    postmasters = {end.processes[pid][0] for pid in backends if pid in end.processes}
+    mine = ended = 0
+    for pid, (_parent, own, reaped) in end.processes.items():
+        _p, own_before, reaped_before = start.processes.get(pid, (0, 0, 0))
+        if pid in postmasters:
+            ended += reaped - reaped_before
+        elif pid in ours:
+            mine += own - own_before + reaped - reaped_before
+    # Per CPU, /proc/stat counts in the same clock ticks as /proc/<pid>/stat.
+    capacity = end.total - start.total
+    busy = end.busy - start.busy
+    ended = min(ended, max(busy - mine, 0))
+    return CpuUse(
+        ours=mine / capacity,
+        ended_backends=ended / capacity,
+        others=max(busy - mine - ended, 0) / capacity,
+    )
 
 
 def _backends() -> set[int]:
@@ -1766,16 +1789,17 @@ def run(config: Config) -> bool:
             stop_at=measure_from + config.duration,
             seed=config.seed,
         )
-        start: dict[int, tuple[int, int]] = {}
-        timer = threading.Timer(warm, lambda: start.update(_process_ticks()))
+        start: list[Ticks | None] = []
+        timer = threading.Timer(warm, lambda: start.append(_ticks()))
         timer.start()
         with console.status(f"warming up {warm:.0f} s, then measuring {config.duration:g} s…"):
             clients.run(config.clients)
-        end = _process_ticks()
+        end = _ticks()
         wall = time.time() - measure_from
         timer.cancel()
         assert server.process is not None
-        cpu = cpu_use(start, end, {os.getpid(), server.process.pid}, _backends(), wall)
+        roots = {os.getpid(), server.process.pid}
+        cpu = cpu_use(start[0] if start else None, end, roots, _backends())
         connections.close_all()
         server.begin_stop()
     done(
@@ -1841,6 +1865,11 @@ def report(
         console.print(
             f"CPU time    {cpu.ours:.0%} of the machine's used by this benchmark (clients, "
             f"gunicorn, its database's backends), {cpu.others:.0%} by other processes"
+            + (
+                f", {cpu.ended_backends:.0%} by database backends that closed meanwhile"
+                if cpu.ended_backends >= 0.005
+                else ""
+            )
         )
         if cpu.others > 0.1:
             console.print(
