@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "spilno.accounts",
     "spilno.capabilities",
     "spilno.procurement",
+    "spilno.cooperation",
     "spilno.transparency",
     "spilno",
 ]

@@ -84,6 +84,16 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "procurement.delivery.ship": frozenset({R.SUPPLIER_REPRESENTATIVE}),
     # read-only views anyone signed in may open (records still filtered by visibility)
     "procurement.view": frozenset(Role),
+    # cooperation: programmes, indicators, progress reviews, recommendations, strategies.
+    # Writes under a programme also need the role in one of its agreement's parties.
+    "cooperation.view": frozenset(Role),
+    "cooperation.programme.manage": frozenset({R.REFORM_OFFICE, R.PARTNER_LIAISON}),
+    "cooperation.value.enter": frozenset({R.REFORM_OFFICE, R.PARTNER_LIAISON}),
+    "cooperation.value.approve": frozenset({R.REFORM_OFFICE, R.APPROVER}),
+    "cooperation.period.lock": frozenset({R.REFORM_OFFICE, R.APPROVER}),
+    "cooperation.review.manage": frozenset({R.REFORM_OFFICE, R.PARTNER_LIAISON}),
+    "cooperation.recommendation.manage": frozenset({R.REFORM_OFFICE}),
+    "cooperation.strategy.manage": frozenset({R.REFORM_OFFICE}),
     # transparency: the disclosure policy decides what the public sees
     "transparency.policy.view": frozenset({R.ADMINISTRATOR, R.AUDITOR, R.APPROVER}),
     "transparency.policy.change": frozenset({R.ADMINISTRATOR}),
