@@ -21,6 +21,8 @@ from spilno.accounts.api import router as accounts_router
 from spilno.accounts.services.tokens import user_for_token
 from spilno.audit.api import router as audit_router
 from spilno.capabilities.api import router as capabilities_router
+from spilno.cooperation.api import router as cooperation_router
+from spilno.cooperation.brief_api import router as brief_router
 from spilno.core.api import router as core_router
 from spilno.problems import django_errors, problem
 from spilno.procurement.api import router as procurement_router
@@ -111,5 +113,7 @@ api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", capabilities_router)
 api.add_router("/", procurement_router)
+api.add_router("/cooperation", cooperation_router)
+api.add_router("/cooperation", brief_router)
 api.add_router("/ocds", ocds_router)
 api.add_router("/transparency", policy_router)

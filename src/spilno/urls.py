@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("spilno.audit.urls")),
     path("requirements/", include("spilno.capabilities.urls")),
     path("procurement/", include("spilno.procurement.urls")),
+    path("cooperation/", include("spilno.cooperation.urls")),
     path("open/", include("spilno.transparency.urls")),
     path("api/v1/", api.urls),
 ]
