@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from spilno.cooperation.states import Rating
 
@@ -54,7 +54,7 @@ def indicator_chart(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label={quoteattr(title)}>',
         f"<title>{escape(title)}</title>",
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#ffffff" '
         'stroke="#bbbbbb" stroke-width="1"/>',
@@ -94,7 +94,7 @@ def rating_strip(ratings: Sequence[tuple[dt.date, str, str]], *, title: str) -> 
     width = max(len(ratings), 1) * (cell + gap)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
+        f'width="{width}" height="{height}" role="img" aria-label={quoteattr(title)}>',
         f"<title>{escape(title)}</title>",
     ]
     for i, (day, rating, label) in enumerate(ratings):
