@@ -1,7 +1,9 @@
 """``spilno ocds compile``: the command around the compiler (arguments, files, streams, errors).
 
-Most tests call the command's module in this process (``main``: the same code without Django's
-start-up); one runs the real ``spilno ocds compile`` as a subprocess.
+Most tests call the command's module in this process (``main``: the code ``spilno ocds compile``
+runs); the last ones run the real ``spilno ocds compile`` as a subprocess, check that it does not
+start Django, and that it says and does exactly what the command said and did through Django's
+dispatch (``execute_from_command_line``, as ``spilno`` ran every command before).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from spilno.transparency.cli import compile as command
 from spilno.transparency.ocds import compiler
@@ -205,7 +208,7 @@ def test_a_patched_schema_gives_the_rules(tmp_path: Path) -> None:
 
 
 def test_the_spilno_command(tmp_path: Path) -> None:
-    """The real thing: ``spilno ocds compile`` through Django's command dispatch."""
+    """The real thing: the ``spilno ocds compile`` console command."""
     source = _lines(tmp_path / "feed.jsonl", [_release("ocds-1", "2020-01-01")])
     out = tmp_path / "out.json"
     done = subprocess.run(
@@ -217,3 +220,164 @@ def test_the_spilno_command(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_bytes())["records"][0]["ocid"] == "ocds-1"
     assert b"1 release(s) from 1 file(s)" in done.stderr
+
+
+# --- `spilno ocds compile` without Django, exactly as it was through Django -------------------
+
+# `spilno` as the console script runs it (spilno.cli.main), noting at exit whether Django was
+# imported (a file named by SPILNO_TEST_DJANGO: "True" or "False").
+CONSOLE = """
+import atexit, os, sys
+
+def _note():
+    with open(os.environ["SPILNO_TEST_DJANGO"], "w") as note:
+        note.write(str(any(name.split(".")[0] == "django" for name in sys.modules)))
+
+atexit.register(_note)
+from spilno.cli import main
+main()
+"""
+# The route every `spilno` command took before: Django's command dispatch.
+THROUGH_DJANGO = """
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spilno.settings")
+sys.argv[0] = "spilno"
+from django.core.management import execute_from_command_line
+execute_from_command_line(sys.argv)
+"""
+
+
+def _both(tmp_path: Path, args: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``spilno ocds compile ARGS`` by the console command and through Django, at once, each in
+    a folder of its own holding the same feed (so relative names in messages are the same).
+    Each result: returncode, stdout, stderr, the files written and (console only) whether
+    Django was imported."""
+    feed = [
+        _release("ocds-2", "2020-01-01T00:00:00Z", language="en"),
+        _release("ocds-1", "2020-01-01T00:00:00Z", language="en"),
+        _release("ocds-1", "2020-02-01T00:00:00Z", language="uk"),
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SPILNO_"))}
+    env["COLUMNS"] = "100"
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_AUTO_COMPLETE", None)
+    running = {}
+    for name, code in (("console", CONSOLE), ("django", THROUGH_DJANGO)):
+        folder = tmp_path / name
+        folder.mkdir()
+        _lines(folder / "feed.jsonl", feed)
+        running[name] = subprocess.Popen(
+            [sys.executable, "-c", code, "ocds", "compile", *args],
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={
+                **env,
+                "SPILNO_DATA_DIR": str(tmp_path / f"{name}-data"),
+                "SPILNO_TEST_DJANGO": str(tmp_path / f"{name}.django"),
+            },
+        )
+    results = []
+    for name, process in running.items():
+        stdout, stderr = process.communicate(timeout=300)
+        folder = tmp_path / name
+        results.append(
+            {
+                "returncode": process.returncode,
+                "stdout": stdout.decode(),
+                "stderr": stderr.decode(),
+                "files": {p.name: p.read_bytes() for p in sorted(folder.iterdir())},
+                "django": (tmp_path / f"{name}.django").read_text() if name == "console" else None,
+            }
+        )
+    console, django = results
+    return console, django
+
+
+def _same(console: dict[str, Any], django: dict[str, Any]) -> None:
+    for key in ("returncode", "stdout", "stderr", "files"):
+        assert console[key] == django[key], key
+
+
+def test_spilno_ocds_compile_runs_without_django_and_as_through_django(tmp_path: Path) -> None:
+    """The console command compiles without importing Django at all (no settings, no app
+    loading); records, stdout, stderr and exit status are those of Django's dispatch."""
+    args = ["--versioned", "--published-date", "2026-01-01T00:00:00Z", "feed.jsonl", "out.json"]
+    console, django = _both(tmp_path, args)
+    assert console["django"] == "False"
+    _same(console, django)
+    assert console["returncode"] == 0
+    records = json.loads(console["files"]["out.json"])["records"]
+    assert [r["ocid"] for r in records] == ["ocds-1", "ocds-2"]
+    assert "3 release(s) from 1 file(s) → 2 records in out.json" in console["stderr"]
+    # No settings read: no data folder made, no secret key written in it.
+    assert not (tmp_path / "console-data").exists()
+    assert (tmp_path / "django-data" / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "says"),
+    [
+        # compiled releases on standard output
+        (["--format=compiled", "feed.jsonl", "-"], 0, "→ 2 compiled releases in -"),
+        # the help, from the same parser under the same name
+        (["--help"], 0, "usage: spilno ocds compile [-h]"),
+        # usage errors of the subcommand: its usage, its name, status 2
+        ([], 2, "spilno ocds compile: error: the following arguments are required: IN, OUT"),
+        (["--format", "bad", "feed.jsonl", "-"], 2, "argument --format: invalid choice: 'bad'"),
+        (["--workers", "x", "feed.jsonl", "-"], 2, "argument --workers: invalid int value"),
+        # what the command itself refuses, and problems in the input
+        (["--quiet", "feed.jsonl", "."], 2, ". is a folder"),
+        (["--schema", "none.json", "feed.jsonl", "-"], 2, "Cannot use the schema none.json"),
+        (
+            ["--quiet", "--format", "compiled", "missing.jsonl", "out.jsonl"],
+            1,
+            "missing.jsonl: whole file",
+        ),
+    ],
+)
+def test_spilno_ocds_compile_without_django_says_what_django_said(
+    tmp_path: Path, args: list[str], status: int, says: str
+) -> None:
+    console, django = _both(tmp_path, args)
+    assert console["django"] == "False"
+    _same(console, django)
+    assert console["returncode"] == status
+    assert says in console["stdout"] + console["stderr"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        # unknown to the subcommand: `spilno ocds`'s parser reports it, under its own name
+        (["--bogus", "feed.jsonl", "-"], "spilno ocds: error: unrecognized arguments: --bogus"),
+        (["-v", "2", "feed.jsonl", "-"], "spilno ocds: error: unrecognized arguments: -v"),
+        # an abbreviation `compile` alone would take for --schema, ambiguous for `spilno ocds`
+        (["--s", "x", "feed.jsonl", "-"], "ambiguous option: --s could match --settings"),
+    ],
+)
+def test_what_only_django_can_say_is_left_to_django(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    console, django = _both(tmp_path, args)
+    assert console["django"] == "True"
+    _same(console, django)
+    assert console["returncode"] == 2
+    assert says in console["stderr"]
+
+
+def test_no_option_of_compile_is_ambiguous_for_spilno_ocds() -> None:
+    """The console command takes an exact option of ``compile`` itself; that stays right only
+    while no such option is the start of two options of ``spilno ocds``'s parser (argparse would
+    then call it ambiguous there, before ``compile`` sees it)."""
+    from spilno.transparency.management.commands.ocds import Command
+
+    parent = {
+        option
+        for action in Command().create_parser("spilno", "ocds")._actions
+        for option in action.option_strings
+    }
+    for option in command.parser()._option_string_actions:
+        if option.startswith("--") and option not in parent:
+            assert sum(other.startswith(option) for other in parent) < 2, option

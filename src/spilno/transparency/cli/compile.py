@@ -4,6 +4,12 @@ The merge follows the OCDS 1.1 merge rules, exactly as ``ocdskit compile`` (ocds
 them, and the work streams: memory stays flat however large the input (ADR 0007). See
 :mod:`spilno.transparency.ocds.compiler` for how, and ``spilno bench ocds`` for how fast.
 
+Nothing here needs Django, so nothing here imports it: ``spilno ocds compile`` is routed to
+:func:`run` by :mod:`spilno.cli` before Django starts (see :func:`spilno.cli.ocds_compile`), and
+``python -m spilno.transparency.cli.compile`` (:func:`main`) is the same command under another
+name. ``spilno ocds`` (the management command) still lists and dispatches it, for the forms the
+console command leaves to Django (``spilno ocds --skip-checks compile …``, ``call_command``).
+
 Exit status: 0 when every release was compiled; 1 when some input could not be read or some
 process could not be merged (each is reported on stderr with its file and position, and the
 rest is still compiled); 2 when nothing could be done (bad arguments, unwritable output).
@@ -291,13 +297,20 @@ def run(options: dict[str, Any]) -> int:
     return 1 if result.problems else 0
 
 
+PROG = "python -m spilno.transparency.cli.compile"
+
+
+def parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The command's parser, standing alone (``spilno ocds compile`` passes its own name)."""
+    standalone = argparse.ArgumentParser(prog=prog)
+    configure(standalone)
+    return standalone
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m spilno.transparency.cli.compile IN... OUT``: the same command without
-    Django's start-up (the compiler needs none of it), for scripts and pipelines where the
-    start-up time and memory of the whole application matter."""
-    parser = argparse.ArgumentParser(prog="python -m spilno.transparency.cli.compile")
-    configure(parser)
-    return run(vars(parser.parse_args(argv)))
+    """``python -m spilno.transparency.cli.compile IN... OUT``: the command under its module's
+    name, for scripts that prefer it; ``spilno ocds compile`` runs the same code."""
+    return run(vars(parser().parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,11 @@
 
 Each subcommand lives in :mod:`spilno.transparency.cli` as a module with ``configure(parser)``
 and ``run(options) -> int`` (the exit status), so this file only dispatches.
+
+``spilno ocds compile …`` on the command line does not come here: :func:`spilno.cli.ocds_compile`
+runs the same ``configure`` and ``run`` without starting Django (the compiler needs none of it).
+This command still lists ``compile`` in ``spilno ocds --help`` and runs it for the forms left to
+Django (``spilno ocds --skip-checks compile …``, ``call_command("ocds", "compile", …)``).
 """
 
 from __future__ import annotations
