@@ -120,10 +120,13 @@ def enter_value(
 
 
 def update_value(*, actor: Any, value: IndicatorValue, **changes: Any) -> IndicatorValue:
-    """Change a figure in an open period; an approved one goes back to draft for approval."""
+    """Change a figure in an open period; an approved one goes back to draft for approval.
+
+    ``changes`` may hold ``new_value`` (the figure), ``unit``, ``source``, ``evidence``, ``note``.
+    """
     indicator = value.indicator
     require_party(actor, _programme(indicator), "cooperation.value.enter")
-    allowed = {"value", "unit", "source", "evidence", "note"}
+    allowed = {"new_value", "unit", "source", "evidence", "note"}
     if set(changes) - allowed:
         raise TypeError(f"Unknown fields: {sorted(set(changes) - allowed)}")
     with unit_of_work():
@@ -141,7 +144,7 @@ def update_value(*, actor: Any, value: IndicatorValue, **changes: Any) -> Indica
             )
         before = state(current)
         number = _check_figure(
-            indicator, changes.get("value", current.value), changes.get("unit", current.unit)
+            indicator, changes.get("new_value", current.value), changes.get("unit", current.unit)
         )
         current.value = number
         current.unit = changes.get("unit", current.unit)
