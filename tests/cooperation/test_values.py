@@ -14,9 +14,10 @@ from spilno.cooperation.services import programmes, values
 from spilno.kernel.access import AccessDenied
 
 D = dt.date
+END_2020 = D(2020, 12, 31)
 
 
-def enter(world, as_of=D(2020, 12, 31), value="25", unit="percent", actor=None):
+def enter(world, as_of=END_2020, value="25", unit="percent", actor=None):
     return values.enter_value(
         actor=actor or world.reform,
         indicator=world.indicator,
