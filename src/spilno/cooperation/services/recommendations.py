@@ -184,8 +184,15 @@ def add_recommendation(
     due_on: dt.date | None = None,
     objectives: Sequence[Objective] = (),
     areas: Sequence[CooperationArea] = (),
+    drafted_on: dt.date | None = None,
 ) -> Recommendation:
+    """A drafted recommendation (``drafted_on`` defaults to today; a past review's are older)."""
     _require(actor, review)
+    drafted_on = drafted_on or clock.today()
+    if drafted_on > clock.today():
+        raise ValidationError({"drafted_on": "The date cannot be in the future."})
+    if drafted_on < review.started_on:
+        raise ValidationError({"drafted_on": "A recommendation cannot predate its review."})
     if working_group is not None and working_group.review_id != review.pk:
         raise ValidationError({"working_group": "That working group belongs to another review."})
     _check_objectives(actor, objectives)
@@ -209,7 +216,7 @@ def add_recommendation(
         RecommendationStep.objects.create(
             recommendation=rec,
             status=RecommendationStatus.DRAFTED,
-            on=clock.today(),
+            on=drafted_on,
             actor=None if getattr(actor, "is_system", False) else actor,
             recorded_at=clock.now(),
         )
