@@ -177,8 +177,12 @@ class PublicProcess(models.Model):
             models.Index(fields=["updated", "id"], name="pubproc_updated"),
             models.Index(fields=["buyer", "updated", "id"], name="pubproc_buyer"),
             models.Index(fields=["status", "updated", "id"], name="pubproc_status"),
-            models.Index(fields=["cpv"], name="pubproc_cpv"),
+            # The pattern operator class lets ``cpv LIKE '3512%'`` use the index in any
+            # collation (PostgreSQL; other databases ignore operator classes).
+            models.Index(fields=["cpv"], name="pubproc_cpv", opclasses=["varchar_pattern_ops"]),
         ]
+        # Migration 0003 adds, on PostgreSQL only, trigram indexes (pg_trgm) on UPPER(title)
+        # and UPPER(ocid) for the ``icontains`` search, and a finer histogram of ``value``.
 
 
 class PublicContract(models.Model):
@@ -206,6 +210,12 @@ class PublicContract(models.Model):
             models.Index(fields=["buyer", "signed", "id"], name="pubcontract_buyer"),
             models.Index(fields=["supplier", "signed", "id"], name="pubcontract_supplier"),
             models.Index(fields=["status", "signed", "id"], name="pubcontract_status"),
-            models.Index(fields=["cpv", "signed", "id"], name="pubcontract_cpv"),
+            models.Index(
+                fields=["cpv", "signed", "id"],
+                name="pubcontract_cpv",
+                opclasses=["varchar_pattern_ops", "date_ops", "int8_ops"],
+            ),
             models.Index(fields=["value", "id"], name="pubcontract_value"),
         ]
+        # Migration 0003 adds, on PostgreSQL only, a trigram index (pg_trgm) on UPPER(title)
+        # for the ``icontains`` search, and a finer histogram of ``value``.
