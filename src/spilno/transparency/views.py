@@ -107,7 +107,7 @@ def process(request: HttpRequest, ocid: str) -> HttpResponse:
     public = selectors.public_process(ocid)
     if public is None:
         raise Http404(_("No published contracting process with that ocid."))
-    releases = selectors.process_releases(ocid)
+    releases = selectors.process_releases(ocid, payloads=False)
     compiled = public.compiled
     return render(
         request,
@@ -121,7 +121,7 @@ def process(request: HttpRequest, ocid: str) -> HttpResponse:
             "parties": compiled.get("parties", []),
             "releases": releases,
             "withheld": compiled.get("withheldInformation", []),
-            "held": [h for h in selectors.held_back() if h.ocid == ocid],
+            "held": selectors.held_back(ocid),
         },
     )
 
