@@ -179,8 +179,8 @@ class Command(BaseCommand):
 
         ocds = parser.add_argument_group(
             "bench ocds",
-            "the record compiler against ocdskit compile on a synthetic feed; also --keep "
-            "(keep the generated feed and the outputs)",
+            "spilno ocds compile (the console command) against ocdskit compile on a synthetic "
+            "feed; also --keep (keep the generated feed and the outputs)",
         )
         ocds.add_argument("--releases", type=int, default=200_000)
         ocds.add_argument("--ocids", type=int, default=50_000, help="processes (default 50,000)")
