@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from spilno.accounts.models import User
-from spilno.core.models import Agreement, Organisation, OrganisationKind
 from spilno.cooperation.models import Indicator, LineOfEffort, Objective, Programme
 from spilno.cooperation.services import programmes as svc
+from spilno.core.models import Agreement, Organisation, OrganisationKind
 from spilno.kernel.access import Role, SystemActor
 from spilno.kernel.classification import Level
 
@@ -87,7 +87,7 @@ def world(make_org: Any, make_user: Any, make_agreement: Any) -> World:
         target=Decimal(100),
         target_date=dt.date(2025, 12, 31),
         metric="capabilities.delivered_share",
-        metric_params={"cpv": "35722000"},
+        metric_params={"cpv": "35723000"},
     )
     return World(
         ua=ua,

@@ -14,11 +14,15 @@ from spilno.kernel.metrics import Metric, MetricParam, register_metric
 
 
 def delivered_share(*, as_of: dt.date, cpv: str = "") -> Decimal | None:
-    """Mean delivered share of the open requirements recorded by ``as_of`` whose CPV code starts
-    with ``cpv``'s prefix, each capped at 100% (so an over-delivered requirement cannot hide an
-    empty one), in per cent."""
+    """Mean delivered share of the open requirements whose CPV code starts with ``cpv``'s
+    prefix, counting deliveries recorded by ``as_of``; each share is capped at 100% (so an
+    over-delivered requirement cannot hide an empty one), in per cent.
+
+    The requirements are those open today: a gap recorded late (as the demo's history is) still
+    counts for earlier dates, which is what a reviewer asks: "how much of what we need had
+    arrived by then?"."""
     end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
-    requirements = Requirement.objects.filter(status=RequirementStatus.OPEN, created_at__lt=end)
+    requirements = Requirement.objects.filter(status=RequirementStatus.OPEN)
     if cpv:
         requirements = requirements.filter(cpv__startswith=cpv_prefix(cpv))
     needed = dict(requirements.values_list("pk", "quantity"))
@@ -41,15 +45,15 @@ def register() -> None:
             label="Share of requirements delivered",
             unit="percent",
             description=(
-                "Mean delivered share of the open requirements (each capped at 100%) recorded "
-                "by the date, optionally only those whose CPV code starts with a prefix."
+                "Mean delivered share (each capped at 100%) of the open requirements, counting "
+                "deliveries recorded by the date; optionally only CPV codes under a prefix."
             ),
             compute=delivered_share,
             params=(
                 MetricParam(
                     "cpv",
                     "CPV code or prefix",
-                    "e.g. 35722000 for air-defence systems; empty: all.",
+                    "e.g. 35723000 (air defence radar); empty: all.",
                 ),
             ),
         )
