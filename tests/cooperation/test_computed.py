@@ -78,7 +78,7 @@ def test_computed_indicator_values_follow_the_ledger(world, air_defence):
     again = values.compute_value(
         actor=system, indicator=world.computed, as_of=dt.date(2024, 12, 31)
     )
-    assert again.pk == row.pk and again.value == row.value
+    assert (again.pk, again.value) == (row.pk, row.value)
     # a later delivery dated back in 2024 changes an open period's figure in place
     with clock.travel(at(dt.date(2024, 12, 1))):
         record_delivery(actor=system, requirement=air_defence[1], source=Source("pledge", "8", "P8"),
@@ -86,7 +86,7 @@ def test_computed_indicator_values_follow_the_ledger(world, air_defence):
     again = values.compute_value(
         actor=system, indicator=world.computed, as_of=dt.date(2024, 12, 31)
     )
-    assert again.pk == row.pk and again.value == Decimal(75)
+    assert (again.pk, again.value) == (row.pk, Decimal(75))
     # once the period is locked, the reviewed figure stays
     programmes.lock_period(actor=system, programme=world.programme, until=dt.date(2024, 12, 31))
     world.computed.refresh_from_db()
