@@ -42,6 +42,9 @@ def _audit(actor: Any, action: str, obj: Any, programme: Programme, **kw: Any) -
 
 
 def _check_review(review: ProgressReview) -> None:
+    missing = [f for f in ("held_on", "period_start", "period_end") if not getattr(review, f)]
+    if missing:
+        raise ValidationError(dict.fromkeys(missing, "This field is required."))
     if review.kind not in ReviewKind.values:
         raise ValidationError({"kind": f"Unknown kind {review.kind!r}."})
     if review.period_end < review.period_start:
@@ -56,8 +59,8 @@ def plan_review(*, actor: Any, programme: Programme, **fields: Any) -> ProgressR
     if unknown:
         raise TypeError(f"Unknown fields: {sorted(unknown)}")
     review = ProgressReview(programme=programme, **fields)
+    _check_review(review)  # first: field errors before the constraint's whole-record one
     review.full_clean()
-    _check_review(review)
     with unit_of_work():
         review.save()
         _audit(actor, "cooperation.review.plan", review, programme, after=state(review))
@@ -74,8 +77,8 @@ def update_review(*, actor: Any, review: ProgressReview, **changes: Any) -> Prog
         before = state(current)
         for name, value in changes.items():
             setattr(current, name, value)
-        current.full_clean()
         _check_review(current)
+        current.full_clean()
         current.save()
         after = state(current)
         if after != before:
