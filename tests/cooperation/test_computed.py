@@ -127,3 +127,14 @@ def test_an_indicator_names_only_registered_metrics_in_their_unit(world):
             metric_params={"colour": "red"}, **base,
         )  # fmt: skip
     assert "metric_params.colour" in exc.value.message_dict
+
+
+def test_the_chronograph_computes_last_month_end_once(world, air_defence):
+    from spilno.cooperation.services.values import compute_due, last_month_end
+
+    assert last_month_end(dt.date(2025, 3, 15)) == dt.date(2025, 2, 28)
+    first = compute_due(actor=SystemActor(), as_of=dt.date(2025, 2, 28))
+    again = compute_due(actor=SystemActor(), as_of=dt.date(2025, 2, 28))
+    assert first == again == {"computed": 1, "empty": 0, "refused": 0}
+    [row] = world.computed.values.all()
+    assert (row.as_of, row.value) == (dt.date(2025, 2, 28), Decimal(75))

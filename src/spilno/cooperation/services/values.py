@@ -336,3 +336,26 @@ def compute_value(*, actor: Any, indicator: Indicator, as_of: dt.date) -> Indica
         )
         _audit(actor, "cooperation.value.compute", row)
     return row
+
+
+def last_month_end(today: dt.date | None = None) -> dt.date:
+    """The end of the last completed month: the date the chronograph computes figures for."""
+    today = today or clock.today()
+    return today.replace(day=1) - dt.timedelta(days=1)
+
+
+def compute_due(*, actor: Any, as_of: dt.date) -> dict[str, int]:
+    """Compute every metric-backed indicator as of ``as_of`` (idempotent: the chronograph runs
+    it for the last month end). Returns counts: computed, unchanged or kept, nothing to measure,
+    and failures (a programme locked past the date, say), which are reported, not raised."""
+    counts = {"computed": 0, "empty": 0, "refused": 0}
+    for indicator in Indicator.objects.exclude(metric="").select_related(
+        "objective__line__programme__agreement"
+    ):
+        try:
+            row = compute_value(actor=actor, indicator=indicator, as_of=as_of)
+        except (ValidationError, metrics.UnknownMetric):
+            counts["refused"] += 1
+            continue
+        counts["computed" if row is not None else "empty"] += 1
+    return counts
