@@ -102,3 +102,28 @@ def test_strategy_documents_move_forwards_and_approval_names_its_act(world, make
     )  # fmt: skip
     assert not selectors.overdue(doc, dt.date(2030, 1, 1))
     assert selectors.strategies_for(None).filter(pk=nss.pk).exists()  # PUBLIC: anyone
+
+
+def test_the_responsible_body_moves_its_document_but_not_others(world, make_org, make_user):
+    from spilno.kernel.access import Role
+
+    office = make_org("National Security and Defense Council of Ukraine")
+    nss = strategies.create_strategy(
+        actor=SystemActor(), owner=office, title_en="National Security Strategy",
+        approving_act="Decree No. 392/2020", approved_on=dt.date(2020, 9, 14),
+    )  # fmt: skip
+    mine = strategies.add_document(
+        actor=SystemActor(), strategy=nss, title_en="Military Security Strategy",
+        area_en="Military security", responsible=world.ua,
+    )  # fmt: skip
+    theirs = strategies.add_document(
+        actor=SystemActor(), strategy=nss, title_en="Energy Security Strategy",
+        area_en="Energy security", responsible=make_org("Ministry of Energy"),
+    )  # fmt: skip
+    strategies.move_document(actor=world.reform, document=mine, status="drafting")
+    with pytest.raises(AccessDenied):
+        strategies.move_document(actor=world.reform, document=theirs, status="drafting")
+    with pytest.raises(AccessDenied):  # only the owner re-assigns responsibility
+        strategies.update_document(actor=world.reform, document=mine, responsible=world.us)
+    theirs.refresh_from_db()
+    assert theirs.status == "planned"

@@ -30,6 +30,13 @@ def _require(actor: Any, strategy: Strategy) -> None:
     require_participant(actor, strategy, MANAGE, [strategy.owner_id], strategy.title_en)
 
 
+def _require_document(actor: Any, document: StrategicDocument) -> None:
+    """The strategy's owner, or the body responsible for the document, keeps it up to date."""
+    strategy = document.strategy
+    organisations = [strategy.owner_id, document.responsible_id]
+    require_participant(actor, strategy, MANAGE, organisations, document.title_en)
+
+
 def create_strategy(*, actor: Any, owner: Organisation, **fields: Any) -> Strategy:
     require(actor, MANAGE)
     check_classification(actor, fields.get("classification", 0))
@@ -71,7 +78,7 @@ def add_document(*, actor: Any, strategy: Strategy, **fields: Any) -> StrategicD
 def update_document(
     *, actor: Any, document: StrategicDocument, **changes: Any
 ) -> StrategicDocument:
-    _require(actor, document.strategy)
+    _require(actor, document.strategy)  # re-assigning responsibility is the owner's call
     with unit_of_work():
         current = StrategicDocument.objects.select_for_update().get(pk=document.pk)
         before = state(current)
@@ -101,7 +108,7 @@ def move_document(
     approved_on: dt.date | None = None,
 ) -> StrategicDocument:
     """Drafting status forwards; approval names its act and date."""
-    _require(actor, document.strategy)
+    _require_document(actor, document)
     with unit_of_work():
         current = StrategicDocument.objects.select_for_update().get(pk=document.pk)
         try:
