@@ -23,7 +23,15 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo world created." if result.created else "Demo world already present."
         )
+        from spilno.demo.cooperation import build_cooperation
         from spilno.demo.publication import publish_and_export
+
+        cooperation = build_cooperation()
+        self.stdout.write(
+            f"Cooperation: {cooperation.summary()}."
+            if cooperation.created
+            else "Cooperation already present."
+        )
 
         published = publish_and_export()
         self.stdout.write(
