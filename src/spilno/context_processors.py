@@ -20,6 +20,9 @@ NAVIGATION = [
     (_("Tenders"), "procurement:tender-list", "procurement.view"),
     (_("Contracts"), "procurement:contract-list", "procurement.view"),
     (_("Cycle times"), "procurement:cycle-times", "procurement.view"),
+    # One entry: the cooperation pages carry their own tabs (programmes, action items,
+    # values waiting, reviews, strategies, areas).
+    (_("Cooperation"), "cooperation:programme-list", "cooperation.view"),
     (_("Users"), "accounts:user-list", "accounts.user.view"),
     (_("Audit log"), "audit:entry-list", "audit.entry.view"),
     (_("API"), "api-1.0.0:openapi-view", None),
