@@ -10,10 +10,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.translation import gettext as _
+
 from spilno.cooperation.states import Rating
 
 WIDTH, HEIGHT = 480, 180
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+# Named on every <text>: browsers fall back to a sans-serif they have, and the PDF brief (fpdf2)
+# finds the DejaVu Sans it registered, so Cyrillic labels render there too.
+FONT = 'font-family="DejaVu Sans, Verdana, sans-serif"'
 RATING_COLOURS = {
     Rating.ON_TRACK: "#2e7d32",
     Rating.AT_RISK: "#f9a825",
@@ -42,7 +47,8 @@ def indicator_chart(
     if high == low:
         high = low + 1
     pad = (high - low) * 0.08
-    low, high = low - pad if low != 0 else 0, high + pad
+    # Never below zero for figures that are not (a share cannot be negative).
+    low, high = max(low - pad, 0) if low >= 0 else low - pad, high + pad
     span = max((end - start).days, 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -61,7 +67,7 @@ def indicator_chart(
     ]
     for tick in (low, (low + high) / 2, high):
         parts.append(
-            f'<text x="{LEFT - 4}" y="{y(tick) + 4:.1f}" font-size="10" text-anchor="end" '
+            f'<text {FONT} x="{LEFT - 4}" y="{y(tick) + 4:.1f}" font-size="10" text-anchor="end" '
             f'fill="#555555">{_fmt(tick)}</text>'
         )
     for year in range(start.year, end.year + 1):
@@ -70,14 +76,15 @@ def indicator_chart(
             parts.append(
                 f'<line x1="{x(day):.1f}" y1="{TOP}" x2="{x(day):.1f}" y2="{TOP + plot_h}" '
                 'stroke="#eeeeee" stroke-width="1"/>'
-                f'<text x="{x(day):.1f}" y="{HEIGHT - 10}" font-size="10" text-anchor="middle" '
-                f'fill="#555555">{year}</text>'
+                f'<text {FONT} x="{x(day):.1f}" y="{HEIGHT - 10}" font-size="10" '
+                f'text-anchor="middle" fill="#555555">{year}</text>'
             )
     parts.append(
         f'<line x1="{LEFT}" y1="{y(target[1]):.1f}" x2="{LEFT + plot_w}" y2="{y(target[1]):.1f}" '
         'stroke="#1565c0" stroke-width="1" stroke-dasharray="4 3"/>'
-        f'<text x="{LEFT + plot_w - 2}" y="{y(target[1]) - 3:.1f}" font-size="10" '
-        f'text-anchor="end" fill="#1565c0">target {_fmt(target[1])}{escape(unit)}</text>'
+        f'<text {FONT} x="{LEFT + plot_w - 2}" y="{y(target[1]) - 3:.1f}" font-size="10" '
+        f'text-anchor="end" fill="#1565c0">{escape(_("target"))} {_fmt(target[1])}{escape(unit)}'
+        "</text>"
     )
     series = [baseline, *sorted(points)]
     coords = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in series)
@@ -103,7 +110,7 @@ def rating_strip(ratings: Sequence[tuple[dt.date, str, str]], *, title: str) -> 
         parts.append(
             f'<rect x="{x}" y="0" width="{cell}" height="22" fill="{colour}" rx="3">'
             f"<title>{escape(label)}</title></rect>"
-            f'<text x="{x + cell / 2}" y="35" font-size="10" text-anchor="middle" '
+            f'<text {FONT} x="{x + cell / 2}" y="35" font-size="10" text-anchor="middle" '
             f'fill="#333333">{day:%Y-%m}</text>'
         )
     parts.append("</svg>")
