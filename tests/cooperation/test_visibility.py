@@ -105,7 +105,6 @@ def test_strategy_documents_move_forwards_and_approval_names_its_act(world, make
 
 
 def test_the_responsible_body_moves_its_document_but_not_others(world, make_org, make_user):
-    from spilno.kernel.access import Role
 
     office = make_org("National Security and Defense Council of Ukraine")
     nss = strategies.create_strategy(

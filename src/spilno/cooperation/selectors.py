@@ -30,6 +30,7 @@ from spilno.cooperation.models import (
 from spilno.cooperation.states import (
     ACTION_CLOSED,
     RecommendationStatus,
+    ReviewStatus,
     ValueStatus,
     trend,
 )
@@ -150,7 +151,9 @@ class RatingPoint:
 def rating_history(line: LineOfEffort, *, until: dt.date | None = None) -> list[RatingPoint]:
     """The line's ratings at held reviews, oldest first, each with its trend."""
     rows = (
-        ReviewRating.objects.filter(line=line, objective__isnull=True)
+        ReviewRating.objects.filter(
+            line=line, objective__isnull=True, review__status=ReviewStatus.HELD
+        )
         .select_related("review")
         .order_by("review__held_on", "review__pk")
     )
