@@ -33,8 +33,9 @@ from spilno.cooperation.states import (
     ReviewKind,
 )
 from spilno.core.forms import DateInput, apply_service_errors
-from spilno.core.models import CooperationArea, Organisation
+from spilno.core.models import Agreement, CooperationArea, Organisation
 from spilno.kernel import metrics
+from spilno.kernel.classification import Level
 
 TEXT = 5000
 
@@ -100,16 +101,63 @@ class AreaChoices(forms.ModelMultipleChoiceField):
         return str(obj.name)
 
 
+class OrganisationsChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+def _classification(initial: int) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=_("Classification"), choices=Level.choices, coerce=int, initial=initial
+    )
+
+
 class EmptyForm(forms.Form):
     """A button with nothing to fill in; it still carries the service's errors, if any."""
 
 
 # --- programmes, lines, objectives, indicators -----------------------------------------------
+class ProgrammeForm(forms.Form):
+    """A new programme (under an agreement chosen from ``agreements``), or an existing one's
+    details (no ``agreements``: a programme stays under its agreement)."""
+
+    agreement = forms.ModelChoiceField(label=_("Agreement"), queryset=Agreement.objects.none())
+    title_en = forms.CharField(label=_("Title (English)"), max_length=400)
+    title_uk = forms.CharField(label=_("Title (Ukrainian)"), max_length=400, required=False)
+    description = _text(_("Description"), rows=4, required=False)
+    starts_on = _date(_("Starts on"))
+    ends_on = _date(_("Ends on"), required=False)
+    classification = _classification(Level.RESTRICTED)
+
+    def __init__(
+        self, *args: Any, agreements: QuerySet[Agreement] | None = None, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        if agreements is None:
+            del self.fields["agreement"]
+        else:
+            self.fields["agreement"].queryset = agreements  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_for(programme: Any) -> dict[str, Any]:
+        names = ("title_en", "title_uk", "description", "starts_on", "ends_on", "classification")
+        return {name: getattr(programme, name) for name in names}
+
+
 class LineForm(forms.Form):
     title_en = forms.CharField(label=_("Title (English)"), max_length=400)
     title_uk = forms.CharField(label=_("Title (Ukrainian)"), max_length=400, required=False)
     description = _text(_("Description"), required=False)
     areas = AreaChoices()
+
+    @staticmethod
+    def initial_for(line: LineOfEffort) -> dict[str, Any]:
+        return {
+            "title_en": line.title_en,
+            "title_uk": line.title_uk,
+            "description": line.description,
+            "areas": [a.pk for a in line.areas.all()],
+        }
 
 
 class ObjectiveForm(forms.Form):
@@ -117,6 +165,11 @@ class ObjectiveForm(forms.Form):
     title_uk = forms.CharField(label=_("Title (Ukrainian)"), max_length=400, required=False)
     description = _text(_("Description"), required=False)
     target_date = _date(_("Target date"), required=False)
+
+    @staticmethod
+    def initial_for(objective: Objective) -> dict[str, Any]:
+        names = ("title_en", "title_uk", "description", "target_date")
+        return {name: getattr(objective, name) for name in names}
 
 
 class IndicatorForm(forms.Form):
@@ -218,6 +271,17 @@ class IndicatorForm(forms.Form):
         return {name: data[name] for name in names}
 
     @staticmethod
+    def initial_for(indicator: Any) -> dict[str, Any]:
+        names = (
+            "title_en", "title_uk", "metric", "unit", "direction", "baseline", "baseline_date",
+            "target", "target_date", "minimum", "maximum", "source",
+        )  # fmt: skip
+        initial = {name: getattr(indicator, name) for name in names}
+        for name, value in (indicator.metric_params or {}).items():
+            initial[f"param_{name}"] = value
+        return initial
+
+    @staticmethod
     def rename_error(key: str) -> str:
         if key.startswith("metric_params."):
             return "param_" + key.split(".", 1)[1]
@@ -295,6 +359,11 @@ class ProgressReviewForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     period_start = _date(_("Period from"))
     period_end = _date(_("Period until"))
+
+    @staticmethod
+    def initial_for(review: Any) -> dict[str, Any]:
+        names = ("kind", "title", "held_on", "place", "period_start", "period_end")
+        return {name: getattr(review, name) for name in names}
 
 
 class ParticipantForm(forms.Form):
@@ -379,6 +448,40 @@ class HeldForm(forms.Form):
 
 
 # --- reviews and recommendations -------------------------------------------------------------
+class ExternalReviewForm(forms.Form):
+    title_en = forms.CharField(label=_("Title (English)"), max_length=400)
+    title_uk = forms.CharField(label=_("Title (Ukrainian)"), max_length=400, required=False)
+    description = _text(_("Description"), rows=4, required=False)
+    started_on = _date(_("Started on"))
+    lead = OrganisationsChoice(
+        label=_("Lead nation"),
+        queryset=Organisation.objects.none(),
+        help_text=_("The organisation(s) leading the review."),
+    )
+    requested_by = OrganisationsChoice(
+        label=_("Requested by"), queryset=Organisation.objects.none(), required=False
+    )
+    experts = OrganisationsChoice(
+        label=_("Experts"), queryset=Organisation.objects.none(), required=False
+    )
+    agreement = forms.ModelChoiceField(
+        label=_("Under agreement"), queryset=Agreement.objects.none(), required=False
+    )
+    classification = _classification(Level.INTERNAL)
+
+    def __init__(
+        self,
+        *args: Any,
+        organisations: QuerySet[Organisation],
+        agreements: QuerySet[Agreement],
+        **kw: Any,
+    ) -> None:
+        super().__init__(*args, **kw)
+        for name in ("lead", "requested_by", "experts"):
+            self.fields[name].queryset = organisations  # type: ignore[attr-defined]
+        self.fields["agreement"].queryset = agreements  # type: ignore[attr-defined]
+
+
 class PhaseForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300, required=False)
     starts_on = _date(_("Starts on"))
@@ -481,6 +584,28 @@ class AdvanceForm(forms.Form):
 
 
 # --- strategies ------------------------------------------------------------------------------
+class StrategyForm(forms.Form):
+    owner = OrganisationChoice(
+        label=_("Owner"),
+        queryset=Organisation.objects.none(),
+        help_text=_("The body that keeps the strategy and adds its documents."),
+    )
+    title_en = forms.CharField(label=_("Title (English)"), max_length=400)
+    title_uk = forms.CharField(label=_("Title (Ukrainian)"), max_length=400, required=False)
+    approving_act = forms.CharField(
+        label=_("Approving act"),
+        max_length=300,
+        help_text=_("e.g. Presidential Decree No. 392/2020."),
+    )
+    approved_on = _date(_("Approved on"))
+    description = _text(_("Description"), rows=4, required=False)
+    classification = _classification(Level.PUBLIC)
+
+    def __init__(self, *args: Any, owners: QuerySet[Organisation], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+
 class DocumentForm(forms.Form):
     title_en = forms.CharField(label=_("Title (English)"), max_length=400)
     title_uk = forms.CharField(label=_("Title (Ukrainian)"), max_length=400, required=False)
@@ -496,6 +621,15 @@ class DocumentForm(forms.Form):
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.fields["responsible"].queryset = organisations  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_for(document: StrategicDocument) -> dict[str, Any]:
+        names = ("title_en", "title_uk", "area_en", "area_uk", "draft_due", "approval_due")
+        return {
+            **{name: getattr(document, name) for name in names},
+            "cooperation_area": document.cooperation_area_id,
+            "responsible": document.responsible_id,
+        }
 
 
 class DocumentMoveForm(forms.Form):

@@ -40,6 +40,7 @@ from spilno.cooperation.forms import (
     DocumentForm,
     DocumentMoveForm,
     EmptyForm,
+    ExternalReviewForm,
     FollowUpForm,
     HeldForm,
     IndicatorForm,
@@ -50,10 +51,12 @@ from spilno.cooperation.forms import (
     ObjectiveForm,
     ParticipantForm,
     PhaseForm,
+    ProgrammeForm,
     ProgressReviewForm,
     RatingForm,
     RecommendationForm,
     ReviseForm,
+    StrategyForm,
     ValueEditForm,
     ValueForm,
     WorkingGroupForm,
@@ -94,7 +97,7 @@ from spilno.cooperation.states import (
     ValueStatus,
 )
 from spilno.core.models import Agreement, AgreementParty, CooperationArea, Organisation
-from spilno.core.selectors import organisations_for
+from spilno.core.selectors import agreements_for, organisations_for
 from spilno.kernel import clock, metrics
 from spilno.kernel.access import AccessDenied, acts_for, can, require
 from spilno.kernel.webtools import Action, done, int_or_none, keyset, refused
@@ -222,6 +225,65 @@ def _url(name: str, *args: Any) -> str:
     return reverse(f"cooperation:{name}", args=args)
 
 
+def _form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    call: Callable[[dict[str, Any]], tuple[str, str]],
+    *,
+    section: str,
+    title: str,
+    crumbs: list[tuple[str, str]],
+    cancel: str,
+    rename: Callable[[str], str] | None = None,
+    refusal: str = "",
+) -> HttpResponse:
+    """A page of its own for one form (create or edit): on a valid POST the one service call,
+    which answers where to go and what to say; else the form with its errors (422), nothing
+    written. ``refusal`` (e.g. the record moved on) refuses every POST with that reason."""
+    if refusal:
+        form.add_error(None, refusal)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            url, message = call(form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc, rename)
+        except IllegalTransition as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, message)
+            return redirect(url)
+    return render(
+        request,
+        "cooperation/form.html",
+        {
+            **_common(request, section),
+            "form": form,
+            "title": title,
+            "crumbs": crumbs,
+            "cancel": cancel,
+            "refused": bool(refusal),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _managed_agreements(user: Any) -> QuerySet[Agreement]:
+    """The visible agreements in one of whose parties the user may manage programmes."""
+    if not can(user, MANAGE):
+        return Agreement.objects.none()
+    orgs = [org for org in user.organisation_ids() if acts_for(user, org, MANAGE)]
+    ids = agreements_for(user).filter(agreement_parties__organisation__in=orgs).values("pk")
+    return Agreement.objects.filter(pk__in=ids).order_by("title_en")
+
+
+def _owners(user: Any, action: str) -> QuerySet[Organisation]:
+    """The user's own organisations in which they hold a role for ``action``."""
+    if not can(user, action):
+        return Organisation.objects.none()
+    ids = [org for org in user.organisation_ids() if acts_for(user, org, action)]
+    return Organisation.objects.filter(pk__in=ids).order_by("name_en")
+
+
 # --- programmes ------------------------------------------------------------------------------
 @login_required
 def programme_list(request: HttpRequest) -> HttpResponse:
@@ -248,8 +310,30 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "partners": partners.order_by("name_en"),
             "areas": CooperationArea.objects.all(),
+            "may_create": _managed_agreements(user).exists(),
         },
     )
+
+
+@login_required
+def programme_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(user, MANAGE)
+    agreements = _managed_agreements(user)
+    if not agreements.exists():
+        raise _refuse(MANAGE)
+    form = ProgrammeForm(request.POST or None, agreements=agreements)
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        programme = programme_svc.create_programme(actor=user, **data)
+        message = _("Created %(ref)s.") % {"ref": programme.reference}
+        return _url("programme-detail", programme.pk), message
+
+    back = _url("programme-list")
+    return _form_page(
+        request, form, call, section="programmes", title=_("New programme"),
+        crumbs=[(back, _("Programmes"))], cancel=back,
+    )  # fmt: skip
 
 
 def _indicator_summary(indicator: Indicator) -> dict[str, Any]:
@@ -331,6 +415,7 @@ def _programme_context(
         "open_actions": selectors.open_actions(programme),
         "today": clock.today(),
         "actions": actions,
+        "may_manage": may_manage,
         "can_audit": can(user, "audit.entry.view"),
     }
 
@@ -445,6 +530,93 @@ def programme_lock(request: HttpRequest, pk: int) -> HttpResponse:
     return _post(request, _programme_page(request, programme), "lock", form, call)
 
 
+def _programme_crumbs(programme: Programme) -> list[tuple[str, str]]:
+    return [
+        (_url("programme-list"), _("Programmes")),
+        (_url("programme-detail", programme.pk), programme.reference),
+    ]
+
+
+@login_required
+def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_for_write(request, pk, MANAGE)
+    form = ProgrammeForm(request.POST or None, initial=ProgrammeForm.initial_for(programme))
+    back = _url("programme-detail", programme.pk)
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        programme_svc.update_programme(actor=request.user, programme=programme, **data)
+        return back, _("%(ref)s saved.") % {"ref": programme.reference}
+
+    return _form_page(
+        request, form, call, section="programmes",
+        title=_("Edit %(ref)s") % {"ref": programme.reference},
+        crumbs=_programme_crumbs(programme), cancel=back,
+    )  # fmt: skip
+
+
+@login_required
+def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    line: LineOfEffort = or_404(selectors.line_for, request.user, pk)
+    programme = _programme_for_write(request, line.programme_id, MANAGE)
+    form = LineForm(request.POST or None, initial=LineForm.initial_for(line))
+    back = _url("line-detail", line.pk)
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        programme_svc.update_line(
+            actor=request.user,
+            line=line,
+            areas=list(data["areas"]),
+            title_en=data["title_en"],
+            title_uk=data["title_uk"],
+            description=data["description"],
+        )
+        return back, _("%(code)s saved.") % {"code": line.code}
+
+    return _form_page(
+        request, form, call, section="programmes",
+        title=_("Edit %(code)s") % {"code": line.code},
+        crumbs=[*_programme_crumbs(programme), (back, line.code)], cancel=back,
+    )  # fmt: skip
+
+
+@login_required
+def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    objective: Objective = or_404(selectors.objective_for, request.user, pk)
+    line = objective.line
+    programme = _programme_for_write(request, line.programme_id, MANAGE)
+    form = ObjectiveForm(request.POST or None, initial=ObjectiveForm.initial_for(objective))
+    back = _url("line-detail", line.pk)
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        programme_svc.update_objective(actor=request.user, objective=objective, **data)
+        return back, _("Objective %(code)s saved.") % {"code": objective.code}
+
+    return _form_page(
+        request, form, call, section="programmes",
+        title=_("Edit objective %(code)s") % {"code": objective.code},
+        crumbs=[*_programme_crumbs(programme), (back, line.code)], cancel=back,
+    )  # fmt: skip
+
+
+@login_required
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = _indicator_for_write(request, pk, MANAGE)
+    line = indicator.objective.line
+    form = IndicatorForm(request.POST or None, initial=IndicatorForm.initial_for(indicator))
+    back = _url("indicator-detail", indicator.pk)
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        programme_svc.update_indicator(actor=request.user, indicator=indicator, **form.values())
+        return back, _("The indicator “%(title)s” is saved.") % {"title": indicator.title}
+
+    crumbs = [*_programme_crumbs(line.programme), (_url("line-detail", line.pk), line.code)]
+    return _form_page(
+        request, form, call, section="programmes",
+        title=_("Edit the indicator “%(title)s”") % {"title": indicator.title},
+        crumbs=[*crumbs, (back, indicator.title)], cancel=back, rename=form.rename_error,
+    )  # fmt: skip
+
+
 # --- lines of effort -------------------------------------------------------------------------
 def _chart(indicator: Indicator, points: list[selectors.Point]) -> SafeString:
     return _svg(
@@ -510,6 +682,7 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "strip": strip,
             "objectives": objectives,
+            "may_manage": may(user, line.programme, MANAGE, line.programme.participant_ids()),
             "recommendations": selectors.recommendations_for(user)
             .filter(objectives__line=line)
             .distinct(),
@@ -606,6 +779,7 @@ def _indicator_context(
         "summary": _indicator_summary(indicator),
         "chart": _chart(indicator, points),
         "metric": metric,
+        "may_manage": may(user, programme, MANAGE, org_ids),
         "rows": rows,
         "locked_until": locked_until,
         "actions": actions,
@@ -947,6 +1121,7 @@ def _progress_review_context(
         "brief_links": _brief_links(user, review, parties),
         "today": clock.today(),
         "may_manage": may_manage,
+        "may_edit": may_manage and planned,
         "actions": actions,
     }
 
@@ -1149,6 +1324,30 @@ def review_held(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def progress_review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The details of a planned review; once held, its record stands."""
+    review = _review_for_write(request, pk)
+    form = ProgressReviewForm(request.POST or None, initial=ProgressReviewForm.initial_for(review))
+    back = _url("progress-review-detail", review.pk)
+    refusal = (
+        ""
+        if review.status == ReviewStatus.PLANNED
+        else _("The review is held: its record can no longer change.")
+    )
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        review_svc.update_review(actor=request.user, review=review, **data)
+        return back, _("“%(title)s” saved.") % {"title": data["title"]}
+
+    return _form_page(
+        request, form, call, section="programmes",
+        title=_("Edit “%(title)s”") % {"title": review.title},
+        crumbs=[*_programme_crumbs(review.programme), (back, review.title)], cancel=back,
+        refusal=refusal,
+    )  # fmt: skip
+
+
+@login_required
 def action_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(user, VIEW)
@@ -1189,8 +1388,44 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cooperation/review_list.html",
-        {**_common(request, "reviews"), "rows": _with_roles(qs)},
+        {
+            **_common(request, "reviews"),
+            "rows": _with_roles(qs),
+            "may_create": can(request.user, RECOMMEND),
+        },
     )
+
+
+@login_required
+def review_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(user, RECOMMEND)
+    form = ExternalReviewForm(
+        request.POST or None,
+        organisations=_visible_organisations(user),
+        agreements=agreements_for(user).order_by("title_en"),
+    )
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        review = recommendation_svc.create_review(
+            actor=user,
+            title_en=data["title_en"],
+            title_uk=data["title_uk"],
+            description=data["description"],
+            started_on=data["started_on"],
+            lead=list(data["lead"]),
+            requested_by=list(data["requested_by"]),
+            experts=list(data["experts"]),
+            agreement=data["agreement"],
+            classification=data["classification"],
+        )
+        return _url("review-detail", review.pk), _("Created %(ref)s.") % {"ref": review.reference}
+
+    back = _url("review-list")
+    return _form_page(
+        request, form, call, section="reviews", title=_("New review"),
+        crumbs=[(back, _("Reviews"))], cancel=back,
+    )  # fmt: skip
 
 
 def _with_roles(reviews: Iterable[ExternalReview]) -> list[dict[str, Any]]:
@@ -1531,9 +1766,9 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- strategies ------------------------------------------------------------------------------
-@login_required
 def strategy_list(request: HttpRequest) -> HttpResponse:
-    require(request.user, VIEW)
+    """Open to anonymous readers too: they see the PUBLIC strategies (visibility is the
+    selectors' to decide, as everywhere)."""
     today = clock.today()
     rows = []
     for strategy in selectors.strategies_for(request.user).prefetch_related("documents"):
@@ -1546,9 +1781,33 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
                 "overdue": sum(1 for d in documents if selectors.overdue(d, today)),
             }
         )
-    return render(
-        request, "cooperation/strategy_list.html", {**_common(request, "strategies"), "rows": rows}
-    )
+    context = {
+        **_common(request, "strategies"),
+        "rows": rows,
+        "may_create": _owners(request.user, STRATEGY).exists(),
+    }
+    return render(request, "cooperation/strategy_list.html", context)
+
+
+@login_required
+def strategy_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(user, STRATEGY)
+    owners = _owners(user, STRATEGY)
+    if not owners.exists():
+        raise _refuse(STRATEGY)
+    form = StrategyForm(request.POST or None, owners=owners)
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        strategy = strategy_svc.create_strategy(actor=user, **data)
+        message = _("Created “%(title)s”.") % {"title": strategy.title}
+        return _url("strategy-detail", strategy.pk), message
+
+    back = _url("strategy-list")
+    return _form_page(
+        request, form, call, section="strategies", title=_("New strategy"),
+        crumbs=[(back, _("Strategies"))], cancel=back,
+    )  # fmt: skip
 
 
 def _due(document: StrategicDocument) -> dt.date | None:
@@ -1586,6 +1845,7 @@ def _strategy_context(
                     "due": _due(document),
                     "overdue": selectors.overdue(document, today),
                     "move": move,
+                    "edit": may_manage,
                 }
             )
         groups.append({"area": area, "rows": rows})
@@ -1613,9 +1873,8 @@ def _strategy_page(request: HttpRequest, strategy: Strategy) -> Page:
     return Page("cooperation/strategy_detail.html", _url("strategy-detail", strategy.pk), build)
 
 
-@login_required
 def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, VIEW)
+    """Open to anonymous readers for PUBLIC strategies, like the list."""
     strategy = or_404(selectors.strategy_for, request.user, pk)
     return render(request, "cooperation/strategy_detail.html", _strategy_context(request, strategy))
 
@@ -1664,6 +1923,34 @@ def document_move(request: HttpRequest, pk: int) -> HttpResponse:
         }
 
     return _post(request, _strategy_page(request, strategy), key, form, call)
+
+
+@login_required
+def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document's details; re-assigning it is the strategy owner's call (as the service
+    says), so only the owner edits here."""
+    document: StrategicDocument = or_404(selectors.document_for, request.user, pk)
+    strategy = document.strategy
+    if not may(request.user, strategy, STRATEGY, [strategy.owner_id]):
+        raise _refuse(STRATEGY)
+    form = DocumentForm(
+        request.POST or None,
+        organisations=_visible_organisations(request.user),
+        initial=DocumentForm.initial_for(document),
+    )
+    back = _url("strategy-detail", strategy.pk)
+
+    def call(data: dict[str, Any]) -> tuple[str, str]:
+        strategy_svc.update_document(actor=request.user, document=document, **data)
+        return f"{back}#document-{document.pk}", _("“%(title)s” saved.") % {
+            "title": data["title_en"]
+        }
+
+    return _form_page(
+        request, form, call, section="strategies",
+        title=_("Edit “%(title)s”") % {"title": document.title},
+        crumbs=[(_url("strategy-list"), _("Strategies")), (back, strategy.title)], cancel=back,
+    )  # fmt: skip
 
 
 # --- cooperation areas -----------------------------------------------------------------------
@@ -1715,14 +2002,19 @@ R = "progress-reviews/<int:pk>/"
 urlpatterns: list[URLPattern] = [
     # programmes, lines, objectives, indicators
     path("", programme_list, name="programme-list"),
+    path("new/", programme_create, name="programme-create"),
     path(P, programme_detail, name="programme-detail"),
+    path(P + "edit/", programme_edit, name="programme-edit"),
     path(P + "lines/", line_add, name="line-add"),
     path(P + "lock/", programme_lock, name="programme-lock"),
     path(P + "reviews/", review_plan, name="review-plan"),
     path("lines/<int:pk>/", line_detail, name="line-detail"),
+    path("lines/<int:pk>/edit/", line_edit, name="line-edit"),
     path("lines/<int:pk>/objectives/", objective_add, name="objective-add"),
+    path("objectives/<int:pk>/edit/", objective_edit, name="objective-edit"),
     path("objectives/<int:pk>/indicators/", indicator_add, name="indicator-add"),
     path("indicators/<int:pk>/", indicator_detail, name="indicator-detail"),
+    path("indicators/<int:pk>/edit/", indicator_edit, name="indicator-edit"),
     path("indicators/<int:pk>/values/", value_enter, name="value-enter"),
     path("indicators/<int:pk>/compute/", indicator_compute, name="indicator-compute"),
     # indicator values
@@ -1735,6 +2027,7 @@ urlpatterns: list[URLPattern] = [
     path(V + "withdraw/", value_withdraw, name="value-withdraw"),
     # progress reviews and action items
     path(R, progress_review_detail, name="progress-review-detail"),
+    path(R + "edit/", progress_review_edit, name="progress-review-edit"),
     path(R + "participants/", participant_add, name="participant-add"),
     path(R + "lines/<int:line>/rate/", rate_line, name="rate-line"),
     path(R + "objectives/<int:objective>/rate/", rate_objective, name="rate-objective"),
@@ -1746,6 +2039,7 @@ urlpatterns: list[URLPattern] = [
     path("actions/", action_list, name="action-list"),
     # reviews and recommendations
     path("reviews/", review_list, name="review-list"),
+    path("reviews/new/", review_create, name="review-create"),
     path("reviews/<int:pk>/", review_detail, name="review-detail"),
     path("reviews/<int:pk>/phases/", phase_add, name="phase-add"),
     path("reviews/<int:pk>/working-groups/", group_add, name="group-add"),
@@ -1760,9 +2054,11 @@ urlpatterns: list[URLPattern] = [
     ),
     # strategies
     path("strategies/", strategy_list, name="strategy-list"),
+    path("strategies/new/", strategy_create, name="strategy-create"),
     path("strategies/<int:pk>/", strategy_detail, name="strategy-detail"),
     path("strategies/<int:pk>/documents/", document_add, name="document-add"),
     path("documents/<int:pk>/move/", document_move, name="document-move"),
+    path("documents/<int:pk>/edit/", document_edit, name="document-edit"),
     # cooperation areas
     path("areas/", area_list, name="area-list"),
     path("areas/<slug:slug>/", area_detail, name="area-detail"),
