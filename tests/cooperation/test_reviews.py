@@ -153,3 +153,12 @@ def test_a_period_that_ends_before_it_starts_is_refused(world):
         )  # fmt: skip
     assert "period_end" in exc.value.message_dict
     assert not ProgressReview.objects.exists()
+
+
+def test_a_held_review_is_not_edited(world):
+    review = hold(world, plan(world))
+    with pytest.raises(ValidationError) as exc:
+        reviews.update_review(actor=world.reform, review=review, title="Rewritten")
+    assert "status" in exc.value.message_dict
+    review.refresh_from_db()
+    assert review.title == "Consultations 2020"

@@ -74,6 +74,8 @@ def update_review(*, actor: Any, review: ProgressReview, **changes: Any) -> Prog
         raise TypeError(f"Unknown fields: {sorted(unknown)}")
     with unit_of_work():
         current = ProgressReview.objects.select_for_update().get(pk=review.pk)
+        if current.status == ReviewStatus.HELD:
+            raise ValidationError({"status": "The review is held; its record stands."})
         before = state(current)
         for name, value in changes.items():
             setattr(current, name, value)
