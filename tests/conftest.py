@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -45,6 +46,15 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     """Fast password hashing, and an audit signing key that lives and dies with the test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SPILNO_AUDIT_KEY_FILE = tmp_path / "keys" / "audit-ed25519.pem"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Each test starts in English: a page served in Ukrainian must not leak into the next test
+    that the same worker runs (Django keeps the active language per thread)."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
