@@ -436,6 +436,13 @@ def test_random_well_typed_releases_equal_the_reference(releases: list[Any]) -> 
 
 @settings(max_examples=300)
 @given(releases_strategy(odd=True))
+@example(  # a section, a null in between, then the same section again: three versions
+    [
+        {"ocid": "ocds-1", "date": "2020-01-01T00:00:00Z", "id": "r1", "parties": [None]},
+        {"ocid": "ocds-1", "date": "2020-01-01T00:00:00Z", "id": "r1", "parties": None},
+        {"ocid": "ocds-1", "date": "2020-01-01T00:00:00Z", "parties": [None]},
+    ]
+)
 def test_random_odd_releases_equal_the_reference(releases: list[Any]) -> None:
     check(releases)
 

@@ -561,6 +561,8 @@ class _DirectVersioned:
                     if data and last.get(key) == data and not self.anonymous:
                         continue
                     last[key] = data
+                else:  # a plain value in between: the next equal section is a change again
+                    last.pop(key, None)
                 sections[key] = value
             self.merge(state, sections, rules, stamp, top)
         if state.get("ocid", _ABSENT) is None:
