@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from spilno.cooperation.models import (
     ActionItem,
@@ -169,6 +169,15 @@ def rating_history(line: LineOfEffort, *, until: dt.date | None = None) -> list[
     return history
 
 
+def objective_ratings(objective: Objective) -> QuerySet[ReviewRating]:
+    """An objective's ratings at reviews, oldest first."""
+    return (
+        ReviewRating.objects.filter(objective=objective)
+        .select_related("review")
+        .order_by("review__held_on", "review__pk")
+    )
+
+
 def open_actions(programme: Programme, *, before: dt.date | None = None) -> QuerySet[ActionItem]:
     """Action items not yet closed, set at reviews held before ``before`` (all when None)."""
     qs = ActionItem.objects.filter(review__programme=programme).exclude(status__in=ACTION_CLOSED)
@@ -286,6 +295,27 @@ class AreaOverview:
     @property
     def empty(self) -> bool:
         return not (self.agreements or self.lines or self.recommendations or self.documents)
+
+
+def _counts(qs: QuerySet[Any], field: str) -> dict[int, int]:
+    rows = qs.order_by().values(field).annotate(n=Count("pk", distinct=True))
+    return {row[field]: row["n"] for row in rows if row[field] is not None}
+
+
+def area_counts(user: Any) -> list[dict[str, Any]]:
+    """Per cooperation area, how many agreements, lines of effort, recommendations and
+    strategic documents ``user`` may see there."""
+    documents = StrategicDocument.objects.filter(strategy__in=strategies_for(user).values("pk"))
+    counts = {
+        "agreements": _counts(Agreement.objects.visible_to(user), "areas"),
+        "lines": _counts(lines_for(user), "areas"),
+        "recommendations": _counts(recommendations_for(user), "areas"),
+        "documents": _counts(documents, "cooperation_area"),
+    }
+    return [
+        {"area": area, **{name: found.get(area.pk, 0) for name, found in counts.items()}}
+        for area in CooperationArea.objects.all()
+    ]
 
 
 def area_overview(user: Any, area: CooperationArea) -> AreaOverview:

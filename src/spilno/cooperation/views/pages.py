@@ -343,6 +343,7 @@ def _indicator_summary(indicator: Indicator) -> dict[str, Any]:
     share = selectors.progress(indicator, latest.value if latest else None)
     return {
         "indicator": indicator,
+        "points": points,
         "latest": latest,
         "percent": None if share is None else round(share * 100),
         "unit": _unit_suffix(indicator.unit),
@@ -654,14 +655,13 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
         indicators = []
         for indicator in objective.indicators.all():
             summary = _indicator_summary(indicator)
-            summary["chart"] = _chart(indicator, selectors.series(indicator))
+            summary["chart"] = _chart(indicator, summary["points"])
             indicators.append(summary)
-        ratings = ReviewRating.objects.filter(objective=objective).select_related("review")
         objectives.append(
             {
                 "objective": objective,
                 "indicators": indicators,
-                "ratings": ratings.order_by("review__held_on", "review__pk"),
+                "ratings": selectors.objective_ratings(objective),
             }
         )
     return render(
@@ -1954,28 +1954,11 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- cooperation areas -----------------------------------------------------------------------
-def _counts(qs: QuerySet[Any], field: str) -> dict[int, int]:
-    rows = qs.order_by().values(field).annotate(n=Count("pk", distinct=True))
-    return {row[field]: row["n"] for row in rows if row[field] is not None}
-
-
 @login_required
 def area_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(user, VIEW)
-    documents = StrategicDocument.objects.filter(
-        strategy__in=selectors.strategies_for(user).values("pk")
-    )
-    counts = {
-        "agreements": _counts(Agreement.objects.visible_to(user), "areas"),
-        "lines": _counts(selectors.lines_for(user), "areas"),
-        "recommendations": _counts(selectors.recommendations_for(user), "areas"),
-        "documents": _counts(documents, "cooperation_area"),
-    }
-    rows = [
-        {"area": area, **{name: found.get(area.pk, 0) for name, found in counts.items()}}
-        for area in CooperationArea.objects.all()
-    ]
+    rows = selectors.area_counts(user)
     return render(
         request, "cooperation/area_list.html", {**_common(request, "areas"), "rows": rows}
     )
